@@ -1,0 +1,33 @@
+"""``adwatch link`` (nightly link/cluster/score/leads stage) and ``adwatch train`` (model from analyst labels)."""
+
+from __future__ import annotations
+
+import typer
+
+from adwatch.context import console, load_settings, session_scope
+
+
+def link() -> None:
+    """Link new ads into networks, score them and open or refresh leads."""
+    from classifiers.link_stage import run_linking
+
+    settings = load_settings()
+    with session_scope(settings) as session:
+        stats = run_linking(session, settings)
+    console.print(f"[green]linked[/green] {stats}")
+
+
+def train(version: str = typer.Option(None, help="Model version name (default logreg.<timestamp>).")) -> None:
+    """Train a calibrated model from analysts' labels and write its model card."""
+    from classifiers.training import train_from_labels
+
+    settings = load_settings()
+    with session_scope(settings) as session:
+        model = train_from_labels(session, settings, version=version)
+    console.print(f"[green]trained[/green] {model.version}: {model.card['metrics_holdout_25pct']}")
+    console.print("set model_version in config/scoring.yaml to use it")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("link")(link)
+    app.command("train")(train)

@@ -1,0 +1,75 @@
+"""``adwatch users``: dashboard accounts (add, list, disable)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from adwatch.context import console, load_settings, session_scope
+from dashboard.auth import hash_password
+from storage import people_repo
+from storage.models.people import ROLES
+
+users_app = typer.Typer(no_args_is_help=True, help="Dashboard users: admin, analyst, outreach.")
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="Username (letters, digits, . _ @ -)."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+    language: str = typer.Option("da", "--language", help="Interface language: da or en."),
+) -> None:
+    """Create a user; the password is prompted for (twice) unless --password-stdin is given."""
+    if role not in ROLES:
+        console.print(f"[red]unknown role {role!r}; one of {', '.join(ROLES)}[/red]")
+        raise typer.Exit(2)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        password_hash = hash_password(password)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    settings = load_settings()
+    with session_scope(settings) as session:
+        try:
+            user = people_repo.create_user(session=session, username=name, password_hash=password_hash,
+                                           role=role, language=language)
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+        session.commit()
+        console.print(f"[green]created {user.username} ({user.role})[/green]")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with role, status and last login."""
+    settings = load_settings()
+    with session_scope(settings) as session:
+        for user in people_repo.list_users(session=session):
+            last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never"
+            status = "active" if user.active else "disabled"
+            typer.echo(f"{user.username}\t{user.role}\t{status}\t{last}")
+
+
+@users_app.command("disable")
+def users_disable(name: str = typer.Argument(..., help="Username.")) -> None:
+    """Disable a user; their open sessions end at once."""
+    settings = load_settings()
+    with session_scope(settings) as session:
+        user = people_repo.get_user_by_name(session=session, username=name)
+        if user is None:
+            console.print(f"[red]no user {name!r}[/red]")
+            raise typer.Exit(1)
+        people_repo.set_user_active(session=session, user=user, active=False)
+        session.commit()
+        console.print(f"[green]disabled {name}[/green]")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")

@@ -1,0 +1,44 @@
+"""Helpers every command shares: settings, a migrated engine, a console."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.logging import RichHandler
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from config.settings import AppSettings
+from storage.db import ensure_schema, make_engine, make_session_factory
+
+console = Console(stderr=True)
+
+
+def load_settings() -> AppSettings:
+    """load_settings (AppSettings): settings from the environment, with logging set up once."""
+    settings = AppSettings()
+    logging.basicConfig(level=settings.log_level, format="%(message)s",
+                        handlers=[RichHandler(console=console, show_path=False)], force=True)
+    return settings
+
+
+def open_engine(settings: AppSettings) -> Engine:
+    """open_engine (Engine): engine on the configured DB, migrated first when it is new or behind."""
+    engine = make_engine(settings.db_url)
+    if ensure_schema(engine):
+        logging.getLogger(__name__).info("database migrated to the newest schema: %s",
+                                         engine.url.render_as_string(hide_password=True))
+    return engine
+
+
+@contextmanager
+def session_scope(settings: AppSettings) -> Iterator[Session]:
+    engine = open_engine(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()

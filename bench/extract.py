@@ -1,0 +1,125 @@
+"""Reading throughput: ads/s on one core for ``read_ad`` and for the whole DB stage, on a synthetic corpus.
+
+Run: ``.venv/bin/python bench/extract.py [--ads 4000] [--stage]``. Prints the ratio against a baseline
+measured in the same run (spaCy's blank Danish tokenizer alone on the same texts), so numbers from
+different machines can be compared. Goal: >= 2,000 ads/s/core for the reading stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import spacy
+
+from classifiers.reading import load_resources, read_ad
+from config.settings import AppSettings
+
+_OPEN = ["Hej skat", "Hi gentlemen", "Sød pige", "Sexy {nat} girl", "Ny i byen", "Welcome", "Kys", "Hello boys"]
+_MID = ["Jeg er {age} år og bor på {city}.", "I am {name}, {age} years old, in {city}.", "Age: {age}. City: {city}.",
+        "Diskret lejlighed i {city}, parkering lige ved døren.", "Real photos, 100% me, in {city} this week only.",
+        "Jeg taler dansk og engelsk.", "I speak English and a little German.", "Always with condom, safe sex only.",
+        "Available 24/7 for you", "Ring til min chef for booking", "Independent, no agency.", "Many new girls!",
+        "Very young and fresh", "Not new in town, I live here.", "Young at heart, {age}."]
+_PRICE = ["1 time {p} kr, 30 min {h} kr.", "Price: {p} DKK per hour", "½ time {h},-", "150 EUR/hour", ""]
+_PHONE = ["Ring {ph}", "Call me: +45 {ph}", "SMS {ph} (no calls)", "tlf. {ph}", "WhatsApp +45{ph_c}",
+          "Ring {words}", "Mail: {name}.dk at gmail dot com", "Snap: {name}_{age}"]
+_CITIES = ["København", "Vesterbro", "Aarhus", "Odense", "Aalborg", "Kbh Ø", "Esbjerg", "Randers"]
+_WORDS = ("nul", "en", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni")
+
+
+def make_corpus(n: int, seed: int = 1) -> list[tuple[str, str, dict[str, object]]]:
+    """make_corpus: ``n`` (title, text, raw_fields) ads from templates (not the demo site's texts)."""
+    rng = random.Random(seed)
+    ads = []
+    for _ in range(n):
+        num = rng.choice(["20", "22", "26", "31", "40", "42", "50", "61", "71", "81"]) + str(rng.randint(1, 9)) + \
+            f"{rng.randrange(100000):05d}"
+        vals = {"age": rng.randint(18, 45), "city": rng.choice(_CITIES), "name": rng.choice(["Anna", "Mia", "Sofie"]),
+                "nat": rng.choice(["Danish", "Romanian", "Thai"]), "p": rng.randrange(8, 30) * 100,
+                "h": rng.randrange(4, 15) * 100, "ph": " ".join(num[i:i + 2] for i in range(0, 8, 2)), "ph_c": num,
+                "words": " ".join(_WORDS[int(c)] for c in num)}
+        parts = [rng.choice(_OPEN), *rng.sample(_MID, rng.randint(3, 7)), rng.choice(_PRICE), rng.choice(_PHONE)]
+        text = " ".join(parts).format(**vals)
+        text = (text + " ") * rng.randint(1, 3)
+        raw = {"phones": [f"tel:+45{num}"]} if rng.random() < 0.5 else {}
+        ads.append((f"{vals['name']} {vals['age']} - {vals['city']}", text, raw))
+    return ads
+
+
+def bench_read(ads: list[tuple[str, str, dict[str, object]]], settings: AppSettings) -> float:
+    res = load_resources(settings)
+    for title, text, raw in ads[:200]:  # warm caches
+        read_ad(title, text, raw, settings=settings, resources=res)
+    t0 = time.process_time()
+    for title, text, raw in ads:
+        read_ad(title, text, raw, settings=settings, resources=res)
+    return len(ads) / (time.process_time() - t0)
+
+
+def bench_tokenizer(ads: list[tuple[str, str, dict[str, object]]]) -> float:
+    nlp = spacy.blank("da")
+    for title, text, _ in ads[:200]:
+        nlp.make_doc(title + "\n\n" + text)
+    t0 = time.process_time()
+    for title, text, _ in ads:
+        nlp.make_doc(title + "\n\n" + text)
+    return len(ads) / (time.process_time() - t0)
+
+
+def bench_stage(ads: list[tuple[str, str, dict[str, object]]]) -> float:
+    from sqlalchemy.orm import Session
+
+    from classifiers.reading_stage import process_readings
+    from storage.db import make_engine, upgrade
+    from storage.models.crawl import Ad, AdVersion, Site
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        settings = AppSettings(env="test", data_dir=Path(tmp), database_url=url)
+        with Session(engine) as session:
+            session.add(Site(id="bench", name="Bench"))
+            session.flush()
+            for i, (title, text, raw) in enumerate(ads):
+                ad = Ad(site_id="bench", external_id=str(i), url=f"http://bench/{i}")
+                session.add(ad)
+                session.flush()
+                session.add(AdVersion(ad_id=ad.id, content_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                                      title=title, text=text, raw_fields=raw))
+            session.commit()
+            t0 = time.process_time()
+            stats = process_readings(session, settings, progress=False)
+            cpu = time.process_time() - t0
+        engine.dispose()
+    return stats.read / cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ads", type=int, default=4000)
+    parser.add_argument("--stage", action="store_true", help="Also time the DB stage (SQLite, incl. writes).")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    settings = AppSettings(env="test")
+    ads = make_corpus(args.ads)
+    mean_len = statistics.mean(len(t) + len(x) for t, x, _ in ads)
+    base = max(bench_tokenizer(ads) for _ in range(args.repeat))
+    read = max(bench_read(ads, settings) for _ in range(args.repeat))
+    print(f"corpus: {len(ads)} synthetic ads, mean {mean_len:.0f} chars")
+    print(f"baseline spaCy blank 'da' tokenizer only: {base:,.0f} ads/s/core")
+    print(f"read_ad (all extractors):                 {read:,.0f} ads/s/core  (ratio to baseline {read / base:.2f})")
+    if args.stage:
+        stage = bench_stage(ads)
+        print(f"reading stage incl. SQLite writes:        {stage:,.0f} ads/s/core  "
+              f"(ratio to baseline {stage / base:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Leads: the unit outreach acts on. Opened when a cluster's risk passes the configured threshold (or an
+analyst promotes it), and de-duplicated across nights: a network that grows or merges stays one lead that
+gains ads (matched by stable cluster id, else by shared ads, oldest lead first). Every change is a
+``lead_event``; closing needs a reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classifiers.records import AdRecord
+from classifiers.scoring import Score
+from config.scoring_schema import LeadConfig
+from storage.models import Ad, Lead, LeadAd, LeadEvent, utcnow
+from storage.models.leads import LEAD_STATUSES
+
+log = logging.getLogger(__name__)
+
+EXPORT_FIELDS = ("lead_id", "status", "risk_score", "cluster_id", "n_ads", "contacts", "cities",
+                 "languages", "reasons", "last_seen_at", "ad_urls")
+
+
+def suggested_languages(recs: list[AdRecord], default: tuple[str, ...]) -> list[str]:
+    """suggested_languages (list of str): the network's ad/spoken languages, most common first."""
+    counts = Counter(lang for r in recs for lang in r.languages if lang)
+    langs = [lang for lang, _ in counts.most_common(3)]
+    return langs or list(default)
+
+
+def _lead_for(session: Session, cluster_id: int, ad_ids: list[int]) -> Lead | None:
+    lead = session.scalar(select(Lead).where(Lead.cluster_id == cluster_id).order_by(Lead.id).limit(1))
+    if lead is not None:
+        return lead
+    q = (select(Lead).join(LeadAd, LeadAd.lead_id == Lead.id).where(LeadAd.ad_id.in_(ad_ids))
+         .order_by(Lead.id).limit(1))
+    return session.scalar(q)
+
+
+def upsert_lead(session: Session, *, cluster_id: int, recs: list[AdRecord], score: Score, cfg: LeadConfig,
+                force: bool = False) -> Lead | None:
+    """upsert_lead (Lead | None): open or refresh the lead of one cluster; None when it does not qualify."""
+    ad_ids = [r.ad_id for r in recs]
+    lead = _lead_for(session, cluster_id, ad_ids)
+    qualifies = force or (score.score >= cfg.cluster_threshold and len(recs) >= cfg.min_ads)
+    if lead is None and not qualifies:
+        return None
+    now = utcnow()
+    contacts = sorted({v for r in recs for _, v in r.contacts()})
+    info: dict[str, Any] = {"score": score.score, "reasons": [f["factor"] for f in score.explanation()],
+                            "contacts": contacts[:20], "cities": sorted({r.city for r in recs if r.city})[:20],
+                            "languages": suggested_languages(recs, cfg.default_languages)}
+    if lead is None:
+        lead = Lead(cluster_id=cluster_id, status="new", opened_by="analyst" if force else "score",
+                    opened_at=now, updated_at=now, **info)
+        session.add(lead)
+        session.flush()
+        session.add(LeadEvent(lead_id=lead.id, action="opened", to_status="new",
+                              detail={"score": score.score, "reasons": info["reasons"]}))
+    else:
+        for k, v in info.items():
+            setattr(lead, k, v)
+        lead.cluster_id, lead.updated_at = cluster_id, now
+    have = set(session.scalars(select(LeadAd.ad_id).where(LeadAd.lead_id == lead.id)))
+    added = [a for a in ad_ids if a not in have]
+    for a in added:
+        session.add(LeadAd(lead_id=lead.id, ad_id=a, added_at=now))
+    if added and have:
+        session.add(LeadEvent(lead_id=lead.id, action="ads_added", detail={"ads": added[:100], "n": len(added)}))
+    return lead
+
+
+def set_status(session: Session, *, lead_id: int, status: str, user_id: int | None = None,
+               reason: str | None = None, note: str = "") -> Lead:
+    """set_status (Lead): move a lead to ``status``; ``closed`` requires a reason. Logged as a lead_event."""
+    if status not in LEAD_STATUSES:
+        raise ValueError(f"[E301] unknown lead status {status!r}; one of {LEAD_STATUSES}")
+    if status == "closed" and not reason:
+        raise ValueError("[E302] closing a lead needs a reason")
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise KeyError(f"[E303] no lead {lead_id}")
+    session.add(LeadEvent(lead_id=lead.id, user_id=user_id, action="status", from_status=lead.status,
+                          to_status=status, note=note or (reason or "")))
+    lead.status, lead.updated_at = status, utcnow()
+    lead.close_reason = reason if status == "closed" else None
+    return lead
+
+
+def export_leads_csv(session: Session, path: Path) -> int:
+    """export_leads_csv (int): write the outreach list (only what outreach needs) and return the row count."""
+    leads = list(session.scalars(select(Lead).order_by(Lead.score.desc(), Lead.id)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(EXPORT_FIELDS)
+        for lead in leads:
+            rows = session.execute(select(Ad.url, Ad.last_seen_at).join(LeadAd, LeadAd.ad_id == Ad.id)
+                                   .where(LeadAd.lead_id == lead.id).order_by(Ad.last_seen_at.desc())).all()
+            last = rows[0][1].isoformat() if rows else ""
+            w.writerow([lead.id, lead.status, f"{lead.score:.3f}", lead.cluster_id or "", len(rows),
+                        ";".join(lead.contacts), ";".join(lead.cities), ";".join(lead.languages),
+                        ";".join(lead.reasons), last, " ".join(u for u, _ in rows[:5])])
+    log.info("exported %d leads to %s", len(leads), path)
+    return len(leads)

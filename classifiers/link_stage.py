@@ -1,0 +1,185 @@
+"""Nightly DB stage after reading: hash new photos, link new ads, recluster, score, refresh leads.
+
+Incremental: the photo index and link graph are persisted in ``settings.data_dir / "index"``; only ads and
+photos not seen before are added, and only clusters they touch are re-analysed. If the state files are
+missing they are rebuilt from the tables, and yesterday's cluster ids (``ad_cluster``) are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import re
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
+
+from classifiers.clustering import CLUSTER_VERSION
+from classifiers.leads import upsert_lead
+from classifiers.linking import LinkGraph
+from classifiers.photo_index import PhotoIndex, views_to_arrays
+from classifiers.photos import HASH_VERSION, PhotoHashes, hash_file
+from classifiers.pipeline import run_night
+from classifiers.records import AdRecord
+from classifiers.scoring import load_model
+from config.scoring_schema import ScoringConfig, load_scoring
+from config.settings import AppSettings
+from storage import network_repo as repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stats:
+    """Stats: what one run did."""
+
+    photos_hashed: int = 0
+    ads_new: int = 0
+    edges_new: int = 0
+    clusters_changed: int = 0
+    leads_touched: int = 0
+    guard_reasons: int = 0
+
+
+def _digits_phone(raw: str) -> str | None:
+    d = re.sub(r"\D", "", raw)
+    if len(d) == 8:
+        return "+45" + d
+    return "+" + d if len(d) >= 9 else None
+
+
+def _reading_rows(session: Session) -> tuple[dict[int, list[tuple[str, str]]], dict[int, list[str]]]:
+    """Contacts and indicator codes from the reading tables when they exist (owned by the reading stage)."""
+    tables = set(inspect(session.get_bind()).get_table_names())
+    contacts: dict[int, list[tuple[str, str]]] = {}
+    codes: dict[int, list[str]] = {}
+    if "ad_contact" in tables:
+        for ad_id, kind, value in session.execute(text("select ad_id, kind, value from ad_contact")):
+            contacts.setdefault(ad_id, []).append((kind, value))
+    if "indicator_hit" in tables:
+        cols = {c["name"] for c in inspect(session.get_bind()).get_columns("indicator_hit")}
+        col = "code" if "code" in cols else ("label" if "label" in cols else None)
+        if col and "ad_id" in cols:
+            for ad_id, code in session.execute(text(f"select ad_id, {col} from indicator_hit")):
+                codes.setdefault(ad_id, []).append(str(code))
+    return contacts, codes
+
+
+def load_records(session: Session) -> dict[int, AdRecord]:
+    """load_records (dict): every ad as an AdRecord, from reading tables or, until they exist, raw fields."""
+    contacts, codes = _reading_rows(session)
+    photos = repo.ad_photo_ids(session=session)
+    out: dict[int, AdRecord] = {}
+    for ad, ver in repo.current_ads(session=session):
+        raw = ver.raw_fields or {}
+        cs = contacts.get(ad.id)
+        if cs is None:
+            cs = [("phone", p) for p in (_digits_phone(str(x)) for x in raw.get("phones") or []) if p]
+        age = raw.get("age")
+        try:
+            age_i = int(re.sub(r"\D", "", str(age))[:3]) if age not in (None, "") else None
+        except ValueError:
+            age_i = None
+        city = raw.get("city")
+        name = raw.get("name")
+        lang = raw.get("language")
+        out[ad.id] = AdRecord(
+            ad_id=ad.id, site=ad.site_id, seen_at=ver.seen_at.astimezone(UTC),
+            text="\n".join(x for x in (ver.title or "", ver.text or "") if x),
+            city=str(city) if city else None, name=str(name) if name else None, age=age_i,
+            phones=tuple(sorted({v for k, v in cs if k == "phone"})),
+            emails=tuple(sorted({v.lower() for k, v in cs if k == "email"})),
+            handles=tuple(sorted({v.lower() for k, v in cs if k not in ("phone", "email")})),
+            photos=tuple(photos.get(ad.id, ())), indicators=tuple(codes.get(ad.id, ())),
+            languages=(str(lang),) if lang else (), url=ad.url)
+    return out
+
+
+def _state_paths(settings: AppSettings) -> tuple[Path, Path]:
+    d = settings.data_dir / "index"
+    return d / "photo_index.npz", d / "link_graph.pkl"
+
+
+def run_linking(session: Session, settings: AppSettings, *, progress: bool = True,
+                cfg: ScoringConfig | None = None) -> Stats:
+    """run_linking (Stats): the nightly link + cluster + score + leads stage; commits at the end."""
+    cfg = cfg or load_scoring(settings.config_dir)
+    stats = Stats()
+    idx_path, graph_path = _state_paths(settings)
+    # 1. hash photos stored since last night
+    for photo in repo.photos_without_hash(session=session, version=HASH_VERSION):
+        h = hash_file(settings.blobs_dir / str(photo.path))
+        if h is not None:
+            repo.add_photo_hash(session=session, photo_id=photo.id, version=HASH_VERSION, views=h.to_json())
+            stats.photos_hashed += 1
+    session.flush()
+    # 2. load or rebuild state
+    p = cfg.photos
+    index = PhotoIndex.load(idx_path) if idx_path.exists() else PhotoIndex(
+        phash_max=p.phash_max_distance, dhash_max=p.dhash_max_distance, chunks=p.index_chunks,
+        chunk_radius=p.index_chunk_radius, bucket_cap=p.index_bucket_cap)
+    graph: LinkGraph
+    if graph_path.exists():
+        with graph_path.open("rb") as fh:
+            graph = pickle.load(fh)
+        graph.cfg = cfg
+    else:
+        graph = LinkGraph(cfg)
+    hashes = [(pid, PhotoHashes.from_json(v)) for pid, v in repo.all_photo_hashes(session=session)]
+    known = set(index.ids.tolist())
+    new_ph = [(pid, h) for pid, h in hashes if pid not in known]
+    pids = np.array([pid for pid, _ in new_ph], np.int64)
+    pp, dd = views_to_arrays([h.views for _, h in new_ph]) if new_ph else (
+        np.empty((0, 14), np.uint64), np.empty((0, 14), np.uint64))
+    records = load_records(session)
+    new_ads = [r for aid, r in sorted(records.items()) if aid not in graph.rows]
+    if not graph_path.exists():
+        prev = repo.previous_clusters(session=session)
+        graph.next_cluster_id = max(graph.next_cluster_id, repo.max_cluster_id(session=session) + 1)
+        graph._seed_previous = prev  # type: ignore[attr-defined]
+    model = load_model(settings.data_dir / "models", cfg.model_version) if cfg.model_version else None
+    seed = getattr(graph, "_seed_previous", None)
+    if seed:
+        # First run over an existing database: start from the stored cluster ids.
+        graph.add(new_ads, index.groups() if len(index) else {})
+        graph.cluster_of = np.array([seed.get(a, -1) for a in graph.ad_ids], np.int64)
+        del graph._seed_previous  # type: ignore[attr-defined]
+        new_ads = []
+    res = run_night(cfg=cfg, graph=graph, index=index, new_ads=new_ads, photo_ids=pids, photo_p=pp,
+                    photo_d=dd, records=records, model=model)
+    stats.ads_new, stats.edges_new = len(new_ads), res.new_edges
+    stats.clusters_changed, stats.guard_reasons = len(res.dirty), len(res.guard_reasons)
+    # 3. write results
+    repo.set_photo_groups(session=session, groups=index.groups())
+    kind, a, b, vals = graph.edges()
+    n_before = len(kind) - res.new_edges
+    ids = graph.ad_ids
+    repo.add_edges(session=session, edges=(
+        (k, ids[int(x)], ids[int(y)], v, cfg.edge_weights.get(k, 0.5), f"{k}.v1")
+        for k, x, y, v in zip([("phone", "email", "handle", "photo", "text")[int(i)] for i in kind[n_before:]],
+                              a[n_before:], b[n_before:], vals[n_before:], strict=True)))
+    repo.save_clusters(session=session, members=res.dirty, version=CLUSTER_VERSION)
+    repo.drop_empty_clusters(session=session)
+    for cid, hits in res.hits.items():
+        repo.replace_indicators(session=session, cluster_id=cid, version="network_indicators.v1",
+                                hits=[(h.code, h.ads, h.detail) for h in hits])
+    for cid, s in res.cluster_scores.items():
+        repo.upsert_score(session=session, target="cluster", target_id=cid, score=s.score,
+                          model_version=s.version, explanation=s.explanation())
+        lead = upsert_lead(session, cluster_id=cid, recs=[records[x] for x in res.dirty[cid]], score=s,
+                           cfg=cfg.leads)
+        stats.leads_touched += lead is not None
+    for aid, s in res.ad_scores.items():
+        repo.upsert_score(session=session, target="ad", target_id=aid, score=s.score,
+                          model_version=s.version, explanation=s.explanation())
+    session.commit()
+    index.save(idx_path)
+    graph_path.parent.mkdir(parents=True, exist_ok=True)
+    with graph_path.open("wb") as fh:
+        pickle.dump(graph, fh)
+    log.info("link stage: %s", stats)
+    return stats

@@ -1,0 +1,315 @@
+"""Phone numbers in ad text and scraped fields, normalised to E.164 with ``phonenumbers``.
+
+Why our own candidate finder instead of ``PhoneNumberMatcher`` alone: ads break numbers with words,
+line breaks, homoglyphs and spelled-out digits, which the matcher never joins. We tokenise, read each
+token as digits where it spells digits (normalize.token_digits), join runs of digit tokens across
+separators (and at most two short filler words), and let ``phonenumbers`` validate every window.
+Prices, dates, times, ages, heights and ad ids are fenced off before joining: a token followed by a
+unit ("kr", "cm", "år") or inside a date/time pattern never becomes part of a number.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+
+from classifiers.normalize import _DROP, AMBIGUOUS_WORDS, CleanText, clean, token_digits
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"[^\W_]+")
+_SEP_OK = re.compile(r"^[\s\-\.\/\(\)\,_\*\|:~'\"+•·–—=]{0,6}$")
+_UNITS = frozenset([
+    "kr", "kr.", "dkk", "kroner", "kroner,", "eur", "euro", "euros", "€", "sek", "nok", "usd", "cm",
+    "kg", "kilo", "lbs", "m", "m2", "år", "aar", "ar", "years", "year", "yrs", "yr", "yo", "y", "jahre",
+    "ans", "ani", "lat", "min", "mins", "minutter", "minutes", "minute", "timer", "time", "hour",
+    "hours", "h", "t", "std", "stk", "procent", "percent", "pct", "sec", "sek.", "x", "gange", "times",
+    "nat", "nights", "night", "nætter", "px", "mb", "gb",
+])
+_ID_WORDS = frozenset({"id", "ref", "annonce", "annoncenr", "annonceid", "adid", "ad", "nr.", "cvr",
+                       "order", "ordre", "postnr", "postnummer", "zip", "kode", "code", "pin"})
+_CURRENCY_GAP = re.compile(r"[€$£]|,-")
+_DATE = re.compile(
+    r"(?<![\d.\-/])(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?![\d.\-/]?\d)"
+)
+_TIME_RANGE = re.compile(r"(?<![-–./:\d])(?<![-–./:]\s)\b\d{1,2}(?:[.:]\d{2})?\s*[-–—]\s*"
+                         r"\d{1,2}(?:[.:]\d{2})?\b(?=\s*(?:$|[^\d\s\-]))")
+_CLOCK = re.compile(r"(?<!\d[.:\-/ ])(?<!\d)\d{1,2}[:.]\d{2}\b(?!\s?[-./:]?\s?\d)")
+_URL_NUM = re.compile(
+    r"(?:wa\.me/|whatsapp\.com/send\?phone=|tel:|sms:|callto:|viber://chat\?number=|signal\.me/#p/)"
+    r"\s*(\+?[\d\-\s().]{6,20}\d)",
+    re.I,
+)
+MAX_GROUPS = 18
+# Tried only for 10-digit disguised or 3-3-4 numbers (North American ads written by others).
+FALLBACK_REGIONS = ("US",)
+MAX_FILLER_CHARS = 14
+
+
+@dataclass(frozen=True)
+class PhoneHit:
+    """PhoneHit: one number found. start/end are offsets in the original string of ``source``."""
+
+    e164: str
+    raw: str
+    start: int
+    end: int
+    obfuscated: bool
+    source: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"e164": self.e164, "raw": self.raw, "start": self.start, "end": self.end,
+                "obfuscated": self.obfuscated, "source": self.source}
+
+
+@dataclass
+class _Group:
+    digits: str
+    start: int
+    end: int
+    disguised: bool
+    plus: bool
+    bridged: bool  # joined to the previous group across filler words
+    word_only: bool  # the token is a bare digit word such as "to" or "en"
+    soft: bool  # a comma or filler words stand between this group and the previous one
+
+
+@lru_cache(maxsize=8192)
+def _parse(candidate: str, region: str) -> str | None:
+    try:
+        num = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    return frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+def parse_number(digits: str, *, plus: bool, region: str, implied_plus: bool = False,
+                 fallback_regions: tuple[str, ...] = ()) -> str | None:
+    """parse_number (str | None): E.164 of a digit string, trying the default region then ``+``."""
+    if len(digits) < 7 or len(digits) > 16:
+        return None
+    if plus:
+        return _parse("+" + digits, region)
+    if digits.startswith("00"):
+        return _parse("+" + digits[2:], region)
+    found = _parse(digits, region)
+    if found:
+        return found
+    if implied_plus and len(digits) >= 10:
+        found = _parse("+" + digits, region)
+        if found:
+            return found
+    for other in fallback_regions:
+        found = _parse(digits, other)
+        if found:
+            return found
+    return None
+
+
+def _blocked_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in _DATE.finditer(text) if _plausible_date(m.group())]
+    spans += [m.span() for m in _TIME_RANGE.finditer(text)
+              if all(int(x) <= 24 for x in re.findall(r"\d{1,2}(?=\D|$)", m.group())[:1] + re.findall(
+                  r"[-–—]\s*(\d{1,2})", m.group()))]
+    spans += [m.span() for m in _CLOCK.finditer(text)]
+    return spans
+
+
+def _plausible_date(value: str) -> bool:
+    parts = [int(p) for p in re.split(r"[./-]", value)]
+    if parts[0] > 31:  # year first
+        parts = [parts[2], parts[1], parts[0]]
+    return 1 <= parts[0] <= 31 and 1 <= parts[1] <= 12
+
+
+def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _groups(text: str) -> list[list[_Group]]:
+    """Runs of digit groups, each run a candidate area for one or more numbers."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    blocked = _blocked_spans(text) if any(c in text for c in ".:/-") else []
+    runs: list[list[_Group]] = []
+    run: list[_Group] = []
+    filler: list[str] = []
+    prev_end = 0
+    prev_word = ""
+    for k, (s, e, tok) in enumerate(tokens):
+        gap = text[prev_end:s]
+        read = token_digits(tok)
+        if read is not None and _fenced(text, tokens, k, gap, prev_word, blocked):
+            read = None
+        if read is None:
+            if run:
+                if tok.lower() in _UNITS or len(filler) >= 3 or "\n\n" in gap:
+                    runs.append(run)
+                    run, filler = [], []
+                else:
+                    filler.append(tok)
+            prev_end, prev_word = e, tok.lower()
+            continue
+        digits, disguised = read
+        word_only = tok.lower() in AMBIGUOUS_WORDS or (not any(c.isdigit() for c in tok) and len(digits) == 1)
+        sep_ok = bool(_SEP_OK.match(gap)) and gap.count("\n") <= 2 and not filler
+        soft = False
+        if run and not sep_ok:
+            if filler and sum(map(len, filler)) <= MAX_FILLER_CHARS:
+                soft = True
+            else:
+                runs.append(run)
+                run = []
+        elif run and re.search(r",\s", gap):
+            soft = True
+        plus = "+" in gap[-2:]
+        if plus and run:
+            runs.append(run)
+            run = []
+        if len(run) >= 3 * MAX_GROUPS:
+            runs.append(run)
+            run = []
+        run.append(_Group(digits, s, e, disguised, plus, bool(run) and soft and bool(filler), word_only,
+                          soft and bool(run)))
+        filler = []
+        prev_end, prev_word = e, tok.lower()
+    if run:
+        runs.append(run)
+    return [r for r in runs if sum(len(g.digits) for g in r) >= 7]
+
+
+def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, prev_word: str,
+            blocked: list[tuple[int, int]]) -> bool:
+    """True when a digit token is a price, age, size, date, time or id rather than part of a phone."""
+    s, e, _tok = tokens[k]
+    if k + 1 < len(tokens):
+        nxt = tokens[k + 1][2].lower()
+        nxt_gap = text[e:tokens[k + 1][0]]
+        if nxt in _UNITS and len(nxt_gap) <= 2 and "\n" not in nxt_gap:
+            return True
+    else:
+        nxt_gap = text[e:e + 3]
+    if _CURRENCY_GAP.search(nxt_gap[:3]) or _CURRENCY_GAP.search(gap[-2:]) or "#" in gap[-2:]:
+        return True
+    if prev_word in _ID_WORDS and len(gap) <= 3:
+        return True
+    return bool(blocked) and _in_spans(s, blocked)
+
+
+def _obfuscated(groups: list[_Group], raw: str) -> bool:
+    if any(g.disguised for g in groups) or any(g.bridged for g in groups[1:]):
+        return True
+    if not raw.isascii():
+        return True
+    return sum(1 for g in groups if len(g.digits) == 1) >= 5
+
+
+def _window_ok(window: list[_Group], digits: str) -> bool:
+    if len(digits) < 7 or len(digits) > 16:
+        return False
+    # A bare ambiguous word ("to", "en", "for") may sit at an edge only among other disguised groups.
+    if window[0].word_only and not any(g.disguised for g in window[1:]):
+        return False
+    return not (window[-1].word_only and not any(g.disguised for g in window[:-1]))
+
+
+def _best_windows(run: list[_Group], region: str, used: set[int], allow_soft: bool) -> list[tuple[int, int, str]]:
+    """Right-to-left, longest valid windows: numbers usually end a run ("age 25, ring 20 12 34 56")."""
+    found: list[tuple[int, int, str]] = []
+    j = len(run) - 1
+    while j >= 0:
+        hit = None
+        if j not in used:
+            lo = j
+            while lo - 1 >= 0 and lo - 1 not in used and j - (lo - 1) < MAX_GROUPS and (
+                    allow_soft or not run[lo].soft):
+                lo -= 1
+            for i in range(lo, j + 1):
+                window = run[i:j + 1]
+                digits = "".join(g.digits for g in window)
+                if not _window_ok(window, digits):
+                    continue
+                implied = len(window) > 1 and window[0].digits in _country_codes() and not window[1].soft
+                nanp = [len(g.digits) for g in window] == [3, 3, 4] or any(g.disguised for g in window)
+                e164 = parse_number(digits, plus=window[0].plus, region=region, implied_plus=implied,
+                                    fallback_regions=FALLBACK_REGIONS if nanp and len(digits) == 10 else ())
+                if e164:
+                    hit = (i, j, e164)
+                    break
+        if hit:
+            found.append(hit)
+            used.update(range(hit[0], hit[1] + 1))
+            j = hit[0] - 1
+        else:
+            j -= 1
+    return found
+
+
+def _from_run(run: list[_Group], ct: CleanText, original: str, region: str, source: str) -> list[PhoneHit]:
+    used: set[int] = set()
+    windows = _best_windows(run, region, used, allow_soft=False)
+    windows += _best_windows(run, region, used, allow_soft=True)
+    hits: list[PhoneHit] = []
+    for i, j, e164 in windows:
+        window = run[i:j + 1]
+        cs, ce = window[0].start, window[-1].end
+        if window[0].plus:
+            plus_at = ct.text.rfind("+", max(0, cs - 2), cs)
+            cs = plus_at if plus_at >= 0 else cs
+        os_, oe = ct.orig_span(cs, ce)
+        while oe < len(original) and original[oe] in _DROP:
+            oe += 1
+        raw = original[os_:oe]
+        hits.append(PhoneHit(e164, raw, os_, oe, _obfuscated(window, raw), source))
+    return hits
+
+
+def _url_numbers(ct: CleanText, original: str, region: str, source: str) -> list[PhoneHit]:
+    hits = []
+    for m in _URL_NUM.finditer(ct.text):
+        digits = re.sub(r"\D", "", m.group(1))
+        plus = m.group(1).lstrip().startswith("+") or "wa.me" in m.group(0).lower() or "phone=" in m.group(0)
+        e164 = parse_number(digits, plus=plus and len(digits) > 8, region=region, implied_plus=True)
+        if e164:
+            os_, oe = ct.orig_span(m.start(1), m.end(1))
+            hits.append(PhoneHit(e164, original[os_:oe], os_, oe, False, source))
+    return hits
+
+
+def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText | None = None) -> list[PhoneHit]:
+    """find_phones (list[PhoneHit]): every valid number in ``text``, de-obfuscated, in order, deduplicated."""
+    if not text:
+        return []
+    ct = ct or clean(text)
+    # Links are read from the raw text: HTML cleaning blanks tags, and tel:/wa.me often live in an href.
+    hits = _url_numbers(CleanText(text, None, len(text)), text, region, source)
+    covered = [(h.start, h.end) for h in hits]
+    for run in _groups(ct.text):
+        for hit in _from_run(run, ct, text, region, source):
+            if not any(a <= hit.start < b or hit.start <= a < hit.end for a, b in covered):
+                hits.append(hit)
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def parse_field(value: str, *, region: str, source: str = "field") -> list[PhoneHit]:
+    """parse_field (list[PhoneHit]): numbers in one scraped phone field (tel: link, revealed number...)."""
+    value = (value or "").strip()
+    if not value:
+        return []
+    hits = find_phones(value, region=region, source=source)
+    if hits:
+        return hits
+    digits = re.sub(r"\D", "", clean(value).text)
+    e164 = parse_number(digits, plus="+" in value, region=region, implied_plus=True)
+    return [PhoneHit(e164, value, 0, len(value), False, source)] if e164 else []

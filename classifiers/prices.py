@@ -1,0 +1,117 @@
+"""Prices, normalised to DKK per hour so that LOW_PRICE can compare ads within a city and site.
+
+Why per hour: ads quote 30 minutes, an hour, two hours or a night, in DKK, EUR, SEK or NOK; only a
+common unit makes "far below the market" meaningful. Amounts are parsed by ``price-parser``; the
+duration is the nearest duration phrase around the amount (never across another amount).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from price_parser import Price
+
+_CUR = r"(?:kr\.?|dkk|kroner|kroner\.|,-|€|eur(?:o|os)?|sek|nok|usd|\$|£|gbp)"
+_AMT = r"\d{1,3}(?:[.\s']\d{3})+(?:,-)?|\d{2,5}(?:[.,]\d{1,2})?(?:,-)?"
+_MONEY = re.compile(
+    rf"(?<![\w.,+])(?:(?P<a1>{_AMT})\s*(?P<c1>{_CUR})|(?P<c2>{_CUR})\s*(?P<a2>{_AMT}))(?![\w])", re.I)
+_BARE = re.compile(rf"(?<![\w.,+:])(?P<a1>{_AMT})(?![\w.,])")
+_CURRENCY = {"kr": "DKK", "kr.": "DKK", "dkk": "DKK", "kroner": "DKK", "kroner.": "DKK", ",-": "DKK",
+             "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "sek": "SEK", "nok": "NOK",
+             "usd": "USD", "$": "USD", "£": "GBP", "gbp": "GBP"}
+# (regex, minutes); None minutes = a night.
+_DURATIONS: tuple[tuple[re.Pattern[str], float | None], ...] = (
+    (re.compile(r"(?:\b30|tredive|thirty|halv|half)\s*-?\s*(?:an\s+)?(?:min\w*|m\b|time\b|hour\b|t\b)|½\s*(?:time|t|h|"
+                r"hour|std)?|0[.,]5\s*(?:t|h|time|hour)\b", re.I), 30.0),
+    (re.compile(r"\b(?:15|20|45)\s*min", re.I), -1.0),
+    (re.compile(r"\b(?:1|one|en|et)\s*(?:time\b|t\b|h\b|hr\b|hour\b|std\b)|\bper\s+(?:hour|time)\b|\bpr\.?\s*(?:time|t|h)\b|"
+                r"/\s*(?:time|t|h|hr|hour|std)\b|\bhour(?:ly)?\b|\btimen?\b|\b60\s*min|\ba\s+hour\b"
+                r"|\bi\s+timen\b", re.I),
+     60.0),
+    (re.compile(r"\b(?:2|two|to)\s*(?:timer|hours|t\b|h\b|hrs)", re.I), 120.0),
+    (re.compile(r"\b(?:3|three|tre)\s*(?:timer|hours|t\b|h\b|hrs)", re.I), 180.0),
+    (re.compile(r"\b(?:nat|natten|night|overnight|all\s+night|hele\s+natten|nattetimer|over\s+night)\b", re.I), None),
+)
+
+
+@dataclass(frozen=True)
+class PriceHit:
+    """PriceHit: one quoted price with its duration and per-hour value in DKK."""
+
+    amount: float
+    currency: str
+    minutes: float | None  # None = per night
+    dkk_per_hour: float
+    start: int
+    end: int
+    text: str
+
+
+def _duration(text: str, lo: int, hi: int, start: int, end: int) -> float | str | None:
+    """Minutes of the nearest duration phrase within [lo, hi) around [start, end); "" when none."""
+    best: tuple[int, float | None] | None = None
+    window = text[lo:hi]
+    for rx, minutes in _DURATIONS:
+        for m in rx.finditer(window):
+            ms, me = m.start() + lo, m.end() + lo
+            if ms < end and me > start:
+                continue
+            dist = start - me if me <= start else ms - end
+            value = minutes
+            if minutes == -1.0:
+                value = float(re.match(r"\d+", m.group()).group())  # type: ignore[union-attr]
+            if best is None or dist < best[0]:
+                best = (dist, value)
+    return "" if best is None else best[1]
+
+
+def find_prices(text: str, *, rates: dict[str, float], night_hours: float, default_currency: str = "DKK",
+                bare_ok: bool = False) -> list[PriceHit]:
+    """find_prices (list[PriceHit]): priced durations; ``bare_ok`` allows amounts without currency."""
+    matches = list(_MONEY.finditer(text))
+    if bare_ok and not matches:
+        matches = [m for m in _BARE.finditer(text) if 50 <= float(re.sub(r"[^\d]", "", m.group())[:6] or 0) <= 50000]
+    out: list[PriceHit] = []
+    for k, m in enumerate(matches):
+        amount_raw = m.group("a1") or m.group("a2")
+        cur_raw = (m.groupdict().get("c1") or m.groupdict().get("c2") or "").lower()
+        parsed = Price.fromstring(amount_raw.replace(",-", ""))
+        if parsed.amount is None:
+            continue
+        amount = float(parsed.amount)
+        currency = _CURRENCY.get(cur_raw, default_currency)
+        lo = matches[k - 1].end() if k else max(0, m.start() - 40)
+        lo = max(lo, m.start() - 40)
+        hi = matches[k + 1].start() if k + 1 < len(matches) else m.end() + 40
+        hi = min(hi, m.end() + 40)
+        minutes = _duration(text, lo, hi, m.start(), m.end())
+        if minutes == "":
+            if not bare_ok and len(matches) > 1:
+                continue
+            minutes = 60.0 if bare_ok or len(matches) == 1 else None
+            if minutes is None:
+                continue
+        dkk = amount * rates.get(currency, 1.0)
+        hours = night_hours if minutes is None else float(minutes) / 60.0  # type: ignore[arg-type]
+        if hours <= 0:
+            continue
+        out.append(PriceHit(amount, currency, minutes, round(dkk / hours, 2),  # type: ignore[arg-type]
+                            m.start(), m.end(), m.group()))
+    return out
+
+
+def choose_price(hits: list[PriceHit], bounds: tuple[float, float]) -> PriceHit | None:
+    """choose_price: an hourly quote if there is one, else 30 minutes, else other durations, else a night."""
+    ok = [h for h in hits if bounds[0] <= h.dkk_per_hour <= bounds[1]]
+    if not ok:
+        return None
+
+    def rank(h: PriceHit) -> int:
+        if h.minutes == 60.0:
+            return 0
+        if h.minutes == 30.0:
+            return 1
+        return 3 if h.minutes is None else 2
+
+    return sorted(ok, key=lambda h: (rank(h), h.start))[0]

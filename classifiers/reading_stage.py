@@ -1,0 +1,131 @@
+"""The reading stage: read every ad version that has no reading under the current stamp, in batches.
+
+Why a stamp: a reading is current when it was made by this reader version with these lexicon
+versions; after an analyst bumps a lexicon, ``process_readings`` re-reads only what is stale, and
+``reprocess=True`` re-reads everything. Each batch is committed, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.orm import Session
+
+from classifiers.market import update_low_price
+from classifiers.reading import READER_VERSION, AdReading, Resources, load_resources, read_ad
+from config.settings import AppSettings
+from storage.models.reading import AdReading as AdReadingRow
+from storage.reading_repo import count_unread, replace_reading, unread_versions
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclass
+class Stats:
+    """Stats: what one run of the stage did."""
+
+    read: int = 0
+    partial: int = 0
+    errors: int = 0
+    contacts: int = 0
+    hits: int = 0
+    low_price: int = 0
+    seconds: float = 0.0
+    stamp: str = ""
+    by_code: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ads_per_second(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+
+def _nul_free(obj: Any) -> Any:
+    """PostgreSQL text and JSONB reject NUL characters; evidence copied from raw text may hold them."""
+    if isinstance(obj, str):
+        return obj.replace("\x00", "")
+    if isinstance(obj, dict):
+        return {k: _nul_free(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_nul_free(v) for v in obj]
+    return obj
+
+
+def contact_rows(reading: AdReading) -> list[dict[str, Any]]:
+    """contact_rows: ``ad_contact`` values (kind phone | email | handle:<service>) of one reading."""
+    rows = [{"kind": "phone", "value": p["e164"], "obfuscated": bool(p["obfuscated"]),
+             "evidence": p["raw"][:500] if p["source"] != "field" else f"field: {p['raw'][:200]}"}
+            for p in reading.phones]
+    rows += [{"kind": "email", "value": e[:200], "obfuscated": False, "evidence": None} for e in reading.emails]
+    rows += [{"kind": f"handle:{h['kind']}", "value": h["value"][:200], "obfuscated": False, "evidence": None}
+             for h in reading.handles]
+    return [_nul_free(r) for r in rows]
+
+
+def hit_rows(reading: AdReading) -> list[dict[str, Any]]:
+    """hit_rows: ``indicator_hit`` values of one reading."""
+    return [{k: h[k] for k in ("code", "indicator_id", "lexicon_id", "lexicon_version", "source", "start", "end")}
+            | {"text": _nul_free(str(h["text"])[:1000])} for h in reading.indicators]
+
+
+def to_row(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res: Resources,
+           duration_ms: float) -> AdReadingRow:
+    """to_row (AdReadingRow): the ``ad_reading`` row of one reading."""
+    facts = _nul_free(reading.as_dict())
+    facts.pop("indicators", None)
+    return AdReadingRow(
+        ad_version_id=version_id, ad_id=ad_id, site_id=site_id, stamp=res.stamp, reader_version=READER_VERSION,
+        lexicon_versions=res.lexicons.versions(), language=reading.language, age=reading.age, city=reading.city,
+        area=reading.area, price_dkk_per_hour=reading.price_dkk_per_hour, nationality=reading.nationality,
+        facts=facts, n_indicators=len(reading.indicators), duration_ms=round(duration_ms, 3),
+        status="partial" if reading.skipped or reading.errors else "ok",
+    )
+
+
+def process_readings(session: Session, settings: AppSettings, *, reprocess: bool = False,
+                     progress: bool = True, batch_size: int = BATCH) -> Stats:
+    """process_readings (Stats): read stale (or, with ``reprocess``, all) ad versions; then LOW_PRICE."""
+    res = load_resources(settings)
+    stats = Stats(stamp=res.stamp)
+    total = count_unread(session=session, stamp=res.stamp, reprocess=reprocess)
+    log.info("reading %d ad versions (stamp %s, lexicons %s, db %s)", total, res.stamp, res.lexicons.versions(),
+             session.get_bind().dialect.name)
+    started = time.perf_counter()
+    bar = Progress(TextColumn("reading ads"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   disable=not progress, transient=False)
+    last_id = 0
+    with bar:
+        task = bar.add_task("read", total=total)
+        while True:
+            rows = unread_versions(session=session, stamp=res.stamp, after_id=last_id, limit=batch_size,
+                                   reprocess=reprocess)
+            if not rows:
+                break
+            for vid, ad_id, site_id, title, text, raw_fields in rows:
+                t0 = time.perf_counter()
+                reading = read_ad(title, text, raw_fields or {}, settings=settings, resources=res)
+                ms = (time.perf_counter() - t0) * 1000
+                contacts, hits = contact_rows(reading), hit_rows(reading)
+                replace_reading(session=session, ad_version_id=vid, contacts=contacts, hits=hits,
+                                reading=to_row(reading, version_id=vid, ad_id=ad_id, site_id=site_id, res=res,
+                                               duration_ms=ms))
+                stats.read += 1
+                stats.partial += bool(reading.skipped or reading.errors)
+                stats.errors += len(reading.errors)
+                stats.contacts += len(contacts)
+                stats.hits += len(hits)
+                for h in hits:
+                    stats.by_code[h["code"]] = stats.by_code.get(h["code"], 0) + 1
+                last_id = vid
+            session.commit()
+            bar.advance(task, len(rows))
+    stats.low_price = update_low_price(session=session, stamp=res.stamp, cfg=res.config.low_price)
+    session.commit()
+    stats.seconds = time.perf_counter() - started
+    log.info("read %d ad versions in %.1fs (%d partial, %d contacts, %d hits, %d LOW_PRICE)", stats.read,
+             stats.seconds, stats.partial, stats.contacts, stats.hits, stats.low_price)
+    return stats

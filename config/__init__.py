@@ -1,0 +1,1 @@
+"""Validated configuration: application settings from the environment, sites and lexicons from YAML."""

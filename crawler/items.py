@@ -1,0 +1,26 @@
+"""Items the spider yields: raw ads as found on the page, before photos and storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class AdItem:
+    """AdItem: one fetched ad page; ``photos``/``photo_failures`` are filled by the photo pipeline."""
+
+    site_id: str
+    external_id: str
+    url: str
+    title: str | None
+    text: str
+    raw_fields: dict[str, Any]
+    content_sha256: str
+    photo_urls: list[str]
+    html: bytes | None
+    encoding: str | None
+    rendered: bool = False
+    photos: list[Any] = field(default_factory=list)
+    photo_requests: list[str] = field(default_factory=list)  # URLs fetched this run, in order
+    photo_failures: list[tuple[str, str]] = field(default_factory=list)

@@ -1,0 +1,145 @@
+"""Item pipelines: photos into the content-addressed store (validated), then ads into the database."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.pipelines.files import FilesPipeline
+from scrapy.pipelines.media import FileException
+from scrapy.http.request import NO_CALLBACK
+
+from config.site_schema import host_allowed
+from crawler.items import AdItem
+from storage.crawl_repo import AdRecord, StoredPhoto
+
+log = logging.getLogger(__name__)
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
+MIN_SIDE = 24  # smaller images are spacers and tracking pixels, never photos of a person
+
+
+def inspect_image(data: bytes, *, max_pixels: int) -> tuple[str, int, int]:
+    """inspect_image ((format, width, height)): validate bytes as a raster photo or raise FileException."""
+    if data[:5].lower() in (b"<?xml", b"<svg ") or b"<svg" in data[:512].lower():
+        raise FileException("svg-refused: SVG can carry scripts and is never stored")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt, (width, height) = (img.format or "").upper(), img.size
+            if fmt not in ALLOWED_FORMATS:
+                raise FileException(f"not-a-photo: format {fmt or 'unknown'}")
+            if width * height > max_pixels:
+                raise FileException(f"too-many-pixels: {width}x{height}")
+            img.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()  # verify() misses truncated pixel data
+    except FileException:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise FileException(f"broken-image: {exc}") from exc
+    if min(width, height) < MIN_SIDE:
+        raise FileException(f"too-small: {width}x{height}")
+    return fmt, width, height
+
+
+class PhotoPipeline(FilesPipeline):
+    """PhotoPipeline: downloads an ad's new photos (allowed domains only), validates and stores them.
+
+    Only URLs not already stored for that ad are fetched, so a second night costs no photo traffic.
+    """
+
+    def __init__(self, store_uri: str, *, crawler: Crawler) -> None:
+        super().__init__(store_uri, crawler=crawler)
+        self.max_bytes = crawler.settings.getint("ADWATCH_PHOTO_MAX_BYTES", 8_000_000)
+        self.max_pixels = crawler.settings.getint("ADWATCH_PHOTO_MAX_PIXELS", 40_000_000)
+        self.stored: dict[str, StoredPhoto] = {}
+        self.rejected: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PhotoPipeline:
+        if not crawler.settings.get("FILES_STORE"):
+            raise NotConfigured("FILES_STORE not set")
+        return cls(crawler.settings["FILES_STORE"], crawler=crawler)
+
+    def get_media_requests(self, item: Any, info: Any) -> list[Request]:
+        if not isinstance(item, AdItem):
+            return []
+        spider: Any = info.spider
+        known = spider.store.known_photo_urls(item.external_id)
+        requests = []
+        for url in item.photo_urls:
+            host = url.split("/", 3)[2].split(":")[0] if "://" in url else ""
+            if not host_allowed(host, spider.site.allowed_domains):
+                item.photo_failures.append((url, "off-site: outside allowed_domains"))
+                continue
+            if url in known:
+                continue
+            item.photo_requests.append(url)
+            requests.append(Request(url, callback=NO_CALLBACK, meta={"download_maxsize": self.max_bytes}))
+        return requests
+
+    def media_to_download(self, request: Request, info: Any, *, item: Any = None) -> None:
+        return None  # content-addressed: always fetch new URLs; dedup happens on the sha256
+
+    async def media_downloaded(self, response: Response, request: Request, info: Any, *,
+                               item: Any = None) -> dict[str, Any]:
+        """Validate and store one photo; a rejected file is a recorded reason, not a crawl error."""
+        try:
+            if response.status != 200:
+                raise FileException(f"http-{response.status}")
+            if not response.body:
+                raise FileException("empty-content")
+            fmt, width, height = inspect_image(response.body, max_pixels=self.max_pixels)
+        except FileException as exc:
+            self.rejected[request.url] = str(exc)
+            log.info("photo %s rejected: %s", request.url, exc)
+            return {"url": request.url, "path": "", "checksum": "", "status": "rejected"}
+        sha256, rel = info.spider.store.blobs.put(response.body, kind="photos", ext=EXTENSIONS[fmt])
+        self.stored[request.url] = StoredPhoto(request.url, sha256, rel, width, height, fmt, len(response.body))
+        self.inc_stats("downloaded")
+        return {"url": request.url, "path": rel, "checksum": sha256, "status": "downloaded"}
+
+    def item_completed(self, results: list[Any], item: Any, info: Any) -> Any:
+        if not isinstance(item, AdItem):
+            return item
+        for url, (ok, result) in zip(item.photo_requests, results, strict=True):
+            if ok and url in self.stored:
+                item.photos.append(self.stored[url])
+            else:
+                reason = self.rejected.get(url) or str(getattr(result, "value", result)) or "download-error"
+                item.photo_failures.append((url, reason))
+                self.crawler.stats.inc_value("adwatch/photo_rejected")
+        return item
+
+
+class StoragePipeline:
+    """StoragePipeline: hands each ad to the run's CrawlStore (batched, transactional writes)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, AdItem):
+            return item
+        spider = spider or self.crawler.spider
+        html_sha = hashlib.sha256(item.html).hexdigest() if item.html is not None else None
+        spider.store.add(AdRecord(  # type: ignore[union-attr]
+            external_id=item.external_id, url=item.url, content_sha256=item.content_sha256, title=item.title,
+            text=item.text, raw_fields=item.raw_fields, html=item.html, encoding=item.encoding,
+            html_sha256=html_sha, photos=item.photos, photo_failures=item.photo_failures,
+        ))
+        self.crawler.stats.inc_value("adwatch/ads_stored")
+        self.crawler.stats.inc_value("adwatch/photos_stored", len(item.photos))
+        return item

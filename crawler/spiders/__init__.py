@@ -1,0 +1,1 @@
+"""Spiders. ``site.SiteSpider`` serves every YAML site; a site-specific spider is an escape hatch."""

@@ -1,0 +1,303 @@
+"""SiteSpider: one generic spider that crawls any site described by a SiteDefinition (YAML).
+
+Listing pages give ad links and next pages; ad pages give raw fields. Pages that need JavaScript are
+rendered in Chromium (scrapy-playwright) and the site's browser actions run first (e.g. "show number").
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from parsel import Selector
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import HtmlResponse, Response, TextResponse
+from twisted.python.failure import Failure
+
+from config.settings import AppSettings
+from config.site_schema import PageRender, SiteDefinition, load_site
+from crawler.items import AdItem
+from crawler.monitors import assess_run
+from crawler.pages import AdPage, ListingPage, ad_id_from_url, first_value, matches
+from crawler.store import CrawlStore
+
+log = logging.getLogger(__name__)
+_INTERNAL_META = ("download_", "playwright_page", "redirect_", "retry_", "depth", "_")
+
+
+class SiteSpider(Spider):
+    """SiteSpider: crawl one configured site into the database (one CrawlRun per crawl)."""
+
+    name = "site"
+
+    def __init__(self, site: SiteDefinition | None = None, app_settings: AppSettings | None = None,
+                 site_id: str | None = None, trigger: str = "manual", **kwargs: Any) -> None:
+        self.app_settings = app_settings or AppSettings()
+        if site is None:
+            if not site_id:
+                raise ValueError("SiteSpider needs site=SiteDefinition or -a site_id=<id>")
+            site = load_site(self.app_settings.sites_dir, site_id)
+        super().__init__(name=site.id, **kwargs)
+        self.site = site
+        self.allowed_domains = list(site.allowed_domains)
+        self.trigger = trigger
+        self.filled: Counter[str] = Counter()
+        self.ads_parsed = 0
+        self.listing_pages_ok = 0
+        self.rechecked = False
+        self.store: CrawlStore
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.store = CrawlStore(spider.app_settings, spider.site, trigger=spider.trigger)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        log.info("crawl run %s of site %s (pid %s, render listing=%s ad=%s, db %s)", spider.store.run_id,
+                 spider.site.id, os.getpid(), spider.site.listing.render, spider.site.ad.render,
+                 spider.store.engine.url.render_as_string(hide_password=True))
+        return spider
+
+    # -- requests ---------------------------------------------------------------------------------------
+    def _request(self, url: str, kind: str, spec: PageRender, *, browser: bool = False, **meta: Any) -> Request:
+        meta["kind"] = kind
+        cookies = dict(self.site.age_gate.cookies) if self.site.age_gate else {}
+        if spec.render == "browser" or browser:
+            meta.update(playwright=True, playwright_include_page=True, playwright_context="default",
+                        playwright_page_goto_kwargs={"wait_until": "networkidle"})
+            return Request(url, callback=self.parse_browser, errback=self.on_error, meta=meta, cookies=cookies,
+                           dont_filter=meta.pop("dont_filter", False))
+        callback = self.parse_listing if kind == "listing" else self.parse_ad
+        if kind == "ad":
+            meta["handle_httpstatus_list"] = list(self.site.removed_statuses)
+        return Request(url, callback=callback, errback=self.on_error, meta=meta, cookies=cookies,
+                       dont_filter=meta.pop("dont_filter", False))
+
+    def listing_request(self, url: str, page: int, origin: str) -> Request:
+        return self._request(url, "listing", self.site.listing, page=page, origin=origin)
+
+    def ad_request(self, url: str, external_id: str | None = None, recheck: bool = False) -> Request:
+        ext = external_id or ad_id_from_url(url, self.site.ad)
+        return self._request(url, "ad", self.site.ad, external_id=ext, recheck=recheck, dont_filter=recheck)
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.site.start_urls:
+            yield self.listing_request(url, 1, url)
+
+    # -- age gate ---------------------------------------------------------------------------------------
+    def _gate(self, response: TextResponse) -> Request | None:
+        """A request that passes the age gate and comes back to this page, or None if no gate is shown."""
+        gate = self.site.age_gate
+        if gate is None or response.meta.get("gate_tries", 0) >= 2 or not matches(response.selector, gate.detect):
+            return None
+        follow = first_value(response.selector, gate.follow) if gate.follow else None
+        # The page we wanted is the first URL before any redirect to the gate.
+        original = (response.meta.get("original_url") or (response.meta.get("redirect_urls") or [None])[0]
+                    or response.request.url)
+        meta = {**{k: v for k, v in response.meta.items() if not k.startswith(_INTERNAL_META)},
+                "gate_tries": response.meta.get("gate_tries", 0) + 1, "original_url": original}
+        self.crawler.stats.inc_value("adwatch/age_gate_passed")
+        target = response.urljoin(follow) if follow else original
+        callback = self.parse_listing if meta.get("kind") == "listing" else self.parse_ad
+        return response.request.replace(url=target, callback=callback, meta=meta, dont_filter=True,
+                                        cookies=dict(gate.cookies))
+
+    # -- listing ----------------------------------------------------------------------------------------
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        if not isinstance(response, TextResponse):
+            log.warning("listing %s is not text (%s)", response.url, response.headers.get("Content-Type"))
+            return
+        gate = self._gate(response)
+        if gate is not None:
+            yield gate
+            return
+        if response.meta.get("original_url") and response.url != response.meta["original_url"]:
+            # The gate sent us elsewhere (e.g. the home page): go back to the page we wanted.
+            yield self.listing_request(response.meta["original_url"], response.meta.get("page", 1),
+                                       response.meta.get("origin", response.url)).replace(dont_filter=True)
+            return
+        if self._needs_browser(response, self.site.listing):
+            yield self._request(response.url, "listing", self.site.listing, browser=True, dont_filter=True,
+                                page=response.meta.get("page", 1), origin=response.meta.get("origin", response.url))
+            return
+        page = ListingPage.parse(response.selector, response.url, self.site.listing)
+        self.listing_pages_ok += 1
+        self.crawler.stats.inc_value("adwatch/listing_pages")
+        for url in page.ad_links:
+            yield self.ad_request(url)
+        page_no, origin = response.meta.get("page", 1), response.meta.get("origin", response.url)
+        if page_no < self.site.listing.max_pages:
+            for url in page.next_pages:
+                yield self.listing_request(url, page_no + 1, origin)
+        for url in page.follow:
+            yield self.listing_request(url, 1, url)
+
+    # -- ads --------------------------------------------------------------------------------------------
+    def parse_ad(self, response: Response) -> Iterator[Any]:
+        external_id = response.meta.get("external_id")
+        if response.status in self.site.removed_statuses:
+            if external_id:
+                self.store.mark_removed(external_id)
+                self.crawler.stats.inc_value("adwatch/ads_removed")
+            return
+        if not isinstance(response, TextResponse):
+            log.warning("ad %s is not text (%s)", response.url, response.headers.get("Content-Type"))
+            self.crawler.stats.inc_value("adwatch/ad_not_text")
+            return
+        gate = self._gate(response)
+        if gate is not None:
+            yield gate
+            return
+        original = response.meta.get("original_url")
+        if original and response.url != original:
+            yield self.ad_request(original, external_id, recheck=True)
+            return
+        if self._needs_browser(response, self.site.ad):
+            yield self._request(response.url, "ad", self.site.ad, browser=True, dont_filter=True,
+                                external_id=external_id)
+            return
+        yield from self._ad_item(response, rendered=response.meta.get("rendered", False))
+
+    def _needs_browser(self, response: TextResponse, spec: PageRender) -> bool:
+        """An HTTP page whose ``render_if`` selector matches is fetched again in the browser."""
+        if spec.render_if is None or response.meta.get("rendered") or spec.render == "browser":
+            return False
+        needed = bool(response.css(spec.render_if))
+        if needed:
+            self.crawler.stats.inc_value("adwatch/render_if_matched")
+        return needed
+
+    def _ad_item(self, response: TextResponse, *, rendered: bool) -> Iterator[AdItem]:
+        body, cap = response.body, self.app_settings.max_page_bytes
+        truncated = len(body) > cap
+        sel = Selector(text=response.text[:cap]) if truncated else response.selector
+        ad = AdPage.parse(sel, response.url, self.site, photo_limit=self.app_settings.photos_per_ad)
+        if response.meta.get("external_id") and self.site.ad.external_id is None:
+            ad.external_id = response.meta["external_id"]
+        if truncated:
+            ad.raw_fields["truncated_from_bytes"] = len(body)
+            self.crawler.stats.inc_value("adwatch/pages_truncated")
+        if ad.removed:
+            self.store.mark_removed(ad.external_id)
+            self.crawler.stats.inc_value("adwatch/ads_removed")
+            return
+        self.ads_parsed += 1
+        self.filled.update(ad.filled_fields())
+        yield AdItem(
+            site_id=self.site.id, external_id=ad.external_id, url=ad.url, title=ad.title, text=ad.text,
+            raw_fields=ad.raw_fields, content_sha256=ad.content_sha256(), photo_urls=ad.photo_urls,
+            html=body, encoding=response.encoding, rendered=rendered,
+        )
+
+    # -- browser ----------------------------------------------------------------------------------------
+    async def parse_browser(self, response: Response) -> AsyncIterator[Any]:
+        """Run the page type's actions in the browser, then parse the rendered DOM like any page."""
+        page = response.meta.get("playwright_page")
+        kind = response.meta.get("kind", "ad")
+        spec = self.site.listing if kind == "listing" else self.site.ad
+        try:
+            if response.status in self.site.removed_statuses and kind == "ad":
+                for item in self.parse_ad(response):
+                    yield item
+                return
+            html = await self._run_actions(page, spec, response.url) if page else response.text
+            url = page.url if page else response.url
+        finally:
+            if page is not None:
+                await page.close()
+        rendered = HtmlResponse(url=url, body=html.encode("utf-8"), encoding="utf-8", request=response.request)
+        self.crawler.stats.inc_value("adwatch/pages_rendered")
+        rendered.meta["rendered"] = True
+        if kind == "listing":
+            for request in self.parse_listing(rendered):
+                yield request
+        else:
+            for item in self.parse_ad(rendered):
+                yield item
+
+    async def _run_actions(self, page: Any, spec: PageRender, url: str) -> str:
+        gate = self.site.age_gate
+        if gate is not None and matches(Selector(text=await page.content()), gate.detect):
+            if gate.click:
+                await page.click(gate.click, timeout=10_000)
+            elif gate.follow:
+                target = first_value(Selector(text=await page.content()), gate.follow)
+                if target:
+                    await page.goto(page.url if target.startswith("#") else _join(page.url, target))
+            await page.wait_for_load_state("networkidle")
+            if page.url != url:
+                await page.goto(url, wait_until="networkidle")
+            self.crawler.stats.inc_value("adwatch/age_gate_passed")
+        for action in spec.actions:
+            try:
+                if action.click:
+                    clicked = await page.evaluate(
+                        "(sel) => { const els = [...document.querySelectorAll(sel)];"
+                        " els.forEach(e => e.click()); return els.length; }", action.click)
+                    if clicked:
+                        await page.wait_for_load_state("networkidle", timeout=action.timeout_ms)
+                elif action.wait_for:
+                    await page.wait_for_selector(action.wait_for, timeout=action.timeout_ms)
+                elif action.scroll:
+                    await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+                    await page.wait_for_load_state("networkidle", timeout=action.timeout_ms)
+                elif action.wait_ms:
+                    await page.wait_for_timeout(action.wait_ms)
+            except Exception as exc:  # a missing button or a slow widget must not cost the page
+                log.info("browser action %s on %s did not complete: %s", action.model_dump(exclude_none=True),
+                         url, exc)
+                self.crawler.stats.inc_value("adwatch/browser_action_incomplete")
+        return await page.content()
+
+    # -- errors, idle, close ----------------------------------------------------------------------------
+    async def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        page = request.meta.get("playwright_page")
+        if page is not None:
+            await page.close()
+        self.crawler.stats.inc_value(f"adwatch/errors/{request.meta.get('kind', 'other')}")
+        log.warning("failed %s: %s", request.url, failure.getErrorMessage())
+
+    def on_idle(self, spider: Spider) -> None:
+        """Once the listings are done, re-check known active ads not seen (404/410 marks them removed)."""
+        if spider is not self or self.rechecked or not self.site.recheck_unlisted:
+            return
+        self.rechecked = True
+        unseen = self.store.unseen_active()
+        if not unseen:
+            return
+        log.info("re-checking %d known ads not found in listings", len(unseen))
+        for external_id, url in unseen:
+            self.crawler.engine.crawl(self.ad_request(url, external_id, recheck=True))
+        raise DontCloseSpider
+
+    def on_closed(self, spider: Spider, reason: str) -> None:
+        if spider is not self:
+            return
+        self.store.flush()
+        stats = dict(self.crawler.stats.get_stats())
+        health = assess_run(site=self.site, ads_parsed=self.ads_parsed, filled=self.filled, finish_reason=reason,
+                            stats=stats, previous=self.store.previous_runs())
+        for message in health.messages:
+            log.warning("crawl health of %s: %s", self.site.id, message)
+        totals = self.store.totals
+        self.store.finish(
+            status="finished" if reason == "finished" else "failed", finish_reason=reason,
+            pages=int(stats.get("response_received_count", 0)), ads_seen=self.ads_parsed,
+            ads_new=totals.new, ads_changed=totals.changed, ads_removed=len(self.store.removed),
+            photos_stored=totals.photos, errors=int(stats.get("log_count/ERROR", 0)),
+            stats={k: v if isinstance(v, (int, float, str)) else str(v) for k, v in stats.items()},
+            field_coverage=health.coverage, health=health.health, health_messages=health.messages,
+        )
+        self.store.close()
+
+
+def _join(base: str, target: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base, target)

@@ -1,0 +1,91 @@
+"""CrawlStore: the crawl process's one handle on the database (a run, known ads, batched writes)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from config.settings import AppSettings
+from config.site_schema import SiteDefinition
+from storage import crawl_repo
+from storage.blobs import BlobStore
+from storage.crawl_repo import AdRecord, SaveCounts
+from storage.db import ensure_schema, make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+class CrawlStore:
+    """CrawlStore: opens the DB, starts a CrawlRun and writes ads in small transactions.
+
+    Ads are buffered and written ``batch_size`` at a time (or every ``flush_seconds``): each batch is one
+    transaction, so a SIGKILL loses at most the unflushed batch and never leaves half an ad.
+    """
+
+    def __init__(self, settings: AppSettings, site: SiteDefinition, *, trigger: str = "manual",
+                 batch_size: int = 50, flush_seconds: float = 2.0) -> None:
+        self.settings, self.site = settings, site
+        self.engine = make_engine(settings.db_url)
+        ensure_schema(self.engine)
+        self.session: Session = make_session_factory(self.engine)()
+        self.blobs = BlobStore(settings.blobs_dir)
+        config_sha = hashlib.sha256(site.model_dump_json().encode()).hexdigest()
+        crawl_repo.ensure_site(session=self.session, site_id=site.id, name=site.name, config_sha256=config_sha)
+        other = crawl_repo.running_run(session=self.session, site_id=site.id)
+        if other is not None:
+            raise RuntimeError(f"[E002] site {site.id} is already being crawled by run {other.id} (pid {other.pid})")
+        self.run = crawl_repo.start_run(session=self.session, site_id=site.id, trigger=trigger)
+        self.run_id = self.run.id
+        self.known = crawl_repo.known_ads(session=self.session, site_id=site.id)
+        self.buffer: list[AdRecord] = []
+        self.batch_size, self.flush_seconds = batch_size, flush_seconds
+        self.last_flush = time.monotonic()
+        self.totals = SaveCounts()
+        self.removed: set[str] = set()
+        self.seen: set[str] = set()
+
+    def known_photo_urls(self, external_id: str) -> set[str]:
+        entry = self.known.get(external_id)
+        return entry[2] if entry else set()
+
+    def add(self, record: AdRecord) -> None:
+        self.seen.add(record.external_id)
+        self.buffer.append(record)
+        if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush > self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            counts = crawl_repo.save_ads(session=self.session, site_id=self.site.id, run_id=self.run_id,
+                                         records=self.buffer)
+            for name in ("new", "changed", "unchanged", "photos"):
+                setattr(self.totals, name, getattr(self.totals, name) + getattr(counts, name))
+            self.buffer = []
+        self.last_flush = time.monotonic()
+
+    def mark_removed(self, external_id: str) -> None:
+        self.removed.add(external_id)
+        self.seen.add(external_id)
+        crawl_repo.mark_removed(session=self.session, site_id=self.site.id, external_ids=[external_id],
+                                run_id=self.run_id)
+
+    def unseen_active(self) -> list[tuple[str, str]]:
+        """unseen_active (list): known active ads this run has not met yet (to re-check one by one)."""
+        self.flush()
+        return [(ext, url) for ext, url in crawl_repo.active_ads_not_seen(
+            session=self.session, site_id=self.site.id, run_id=self.run_id) if ext not in self.seen]
+
+    def previous_runs(self) -> list[Any]:
+        return crawl_repo.previous_runs(session=self.session, site_id=self.site.id, before_id=self.run_id)
+
+    def finish(self, **values: Any) -> None:
+        self.flush()
+        crawl_repo.finish_run(session=self.session, run_id=self.run_id, **values)
+
+    def close(self) -> None:
+        self.session.close()
+        self.engine.dispose()

@@ -1,0 +1,243 @@
+"""SQL for the crawl stage: sites, runs, ads and their versions, photos. Keyword-only, session first.
+
+Each batch of ads is written in one transaction, so a crawl killed at any moment leaves whole ads or none.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Ad, AdPhoto, AdVersion, CrawlRun, Photo, PhotoFailure, Site, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """StoredPhoto: a photo already written to the blob store, ready to be linked to an ad."""
+
+    url: str
+    sha256: str
+    path: str
+    width: int
+    height: int
+    format: str
+    size_bytes: int
+
+
+@dataclass
+class AdRecord:
+    """AdRecord: one fetched ad as the crawler hands it to storage."""
+
+    external_id: str
+    url: str
+    content_sha256: str
+    title: str | None
+    text: str
+    raw_fields: dict[str, Any]
+    html: bytes | None = None
+    encoding: str | None = None
+    html_sha256: str | None = None
+    photos: list[StoredPhoto] = field(default_factory=list)
+    photo_failures: list[tuple[str, str]] = field(default_factory=list)
+    seen_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class SaveCounts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    photos: int = 0
+
+
+def insert_ignore(session: Session, model: type, values: dict[str, Any], keys: list[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on the unique ``keys`` (both dialects), safe under concurrency."""
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
+    session.execute(ins.values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+def ensure_site(*, session: Session, site_id: str, name: str, config_sha256: str | None = None) -> Site:
+    """ensure_site (Site): the site row, created on first use, name and config hash kept current."""
+    site = session.get(Site, site_id)
+    if site is None:
+        site = Site(id=site_id, name=name, config_sha256=config_sha256)
+        session.add(site)
+    else:
+        site.name, site.config_sha256 = name, config_sha256
+    session.commit()
+    return site
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_stale_runs(*, session: Session, site_id: str) -> list[int]:
+    """close_stale_runs (list): mark runs left 'running' by a dead process as 'killed'; their ids."""
+    stale = [
+        run for run in session.scalars(select(CrawlRun).where(
+            CrawlRun.site_id == site_id, CrawlRun.status == "running"))
+        if not _pid_alive(run.pid) or run.pid == os.getpid()
+    ]
+    for run in stale:
+        run.status, run.finished_at, run.finish_reason = "killed", utcnow(), "process died"
+        run.health = "unhealthy"
+        run.health_messages = [*run.health_messages, "[E001] the crawl process died before finishing"]
+        log.warning("crawl run %s of %s was left running by a dead process: marked killed", run.id, site_id)
+    session.commit()
+    return [run.id for run in stale]
+
+
+def running_run(*, session: Session, site_id: str) -> CrawlRun | None:
+    """running_run (CrawlRun | None): a live run of this site, if one is going on now."""
+    for run in session.scalars(select(CrawlRun).where(CrawlRun.site_id == site_id,
+                                                      CrawlRun.status == "running")):
+        if _pid_alive(run.pid) and run.pid != os.getpid():
+            return run
+    return None
+
+
+def start_run(*, session: Session, site_id: str, trigger: str, pid: int | None = None) -> CrawlRun:
+    """start_run (CrawlRun): a new 'running' run, after closing runs of dead processes."""
+    close_stale_runs(session=session, site_id=site_id)
+    run = CrawlRun(site_id=site_id, trigger=trigger, pid=pid or os.getpid(), status="running")
+    session.add(run)
+    session.commit()
+    return run
+
+
+def known_ads(*, session: Session, site_id: str) -> dict[str, tuple[int, str | None, set[str]]]:
+    """known_ads (dict): external_id -> (ad id, current content hash, photo URLs already stored)."""
+    rows = session.execute(
+        select(Ad.external_id, Ad.id, AdVersion.content_sha256)
+        .outerjoin(AdVersion, AdVersion.id == Ad.current_version_id)
+        .where(Ad.site_id == site_id)
+    ).all()
+    photos: dict[int, set[str]] = {}
+    for ad_id, url in session.execute(
+        select(AdPhoto.ad_id, AdPhoto.source_url).join(Ad, Ad.id == AdPhoto.ad_id).where(Ad.site_id == site_id)
+    ):
+        photos.setdefault(ad_id, set()).add(url)
+    return {ext: (ad_id, sha, photos.get(ad_id, set())) for ext, ad_id, sha in rows}
+
+
+def _photo_id(session: Session, photo: StoredPhoto) -> int:
+    insert_ignore(session, Photo, {
+        "sha256": photo.sha256, "path": photo.path, "width": photo.width, "height": photo.height,
+        "format": photo.format, "size_bytes": photo.size_bytes, "first_seen_at": utcnow(),
+    }, ["sha256"])
+    photo_id = session.scalar(select(Photo.id).where(Photo.sha256 == photo.sha256))
+    assert photo_id is not None
+    session.execute(update(Photo).where(Photo.id == photo_id, Photo.path.is_(None))
+                    .values(path=photo.path, purged_at=None))
+    return photo_id
+
+
+def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[AdRecord]) -> SaveCounts:
+    """save_ads (SaveCounts): upsert a batch of ads in ONE transaction.
+
+    Unchanged content only moves ``last_seen_at``; changed content adds an AdVersion; a removed ad that
+    reappears is active again.
+    """
+    counts = SaveCounts()
+    for rec in records:
+        ad = session.scalar(select(Ad).where(Ad.site_id == site_id, Ad.external_id == rec.external_id))
+        if ad is None:
+            ad = Ad(site_id=site_id, external_id=rec.external_id, url=rec.url, first_seen_at=rec.seen_at)
+            session.add(ad)
+            session.flush()
+            counts.new += 1
+            is_new = True
+        else:
+            is_new = False
+        ad.url, ad.last_seen_at, ad.last_run_id = rec.url, rec.seen_at, run_id
+        if ad.status != "active":
+            ad.status, ad.removed_at, ad.removed_run_id = "active", None, None
+        version_id = session.scalar(select(AdVersion.id).where(
+            AdVersion.ad_id == ad.id, AdVersion.content_sha256 == rec.content_sha256))
+        if version_id is None:
+            version = AdVersion(
+                ad_id=ad.id, run_id=run_id, content_sha256=rec.content_sha256, seen_at=rec.seen_at,
+                title=rec.title, text=rec.text, raw_fields=rec.raw_fields, html_sha256=rec.html_sha256,
+                html_size=len(rec.html) if rec.html is not None else None, encoding=rec.encoding,
+                html_gz=gzip.compress(rec.html, compresslevel=6) if rec.html is not None else None,
+            )
+            session.add(version)
+            session.flush()
+            version_id = version.id
+            if not is_new:
+                counts.changed += 1
+        elif not is_new:
+            counts.unchanged += 1
+        ad.current_version_id = version_id
+        for position, photo in enumerate(rec.photos):
+            insert_ignore(session, AdPhoto, {
+                "ad_id": ad.id, "photo_id": _photo_id(session, photo), "source_url": photo.url,
+                "position": position, "first_seen_at": rec.seen_at,
+            }, ["ad_id", "photo_id"])
+            counts.photos += 1
+        for url, reason in rec.photo_failures:
+            session.add(PhotoFailure(ad_id=ad.id, source_url=url, reason=reason[:200]))
+    session.commit()
+    return counts
+
+
+def mark_removed(*, session: Session, site_id: str, external_ids: Iterable[str], run_id: int,
+                 at: datetime | None = None) -> int:
+    """mark_removed (int): mark active ads removed (never deleted); the count actually changed."""
+    ids = list(external_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Ad).where(Ad.site_id == site_id, Ad.external_id.in_(ids), Ad.status == "active")
+        .values(status="removed", removed_at=at or utcnow(), removed_run_id=run_id, last_run_id=run_id)
+    )
+    session.commit()
+    return int(result.rowcount or 0)
+
+
+def active_ads_not_seen(*, session: Session, site_id: str, run_id: int) -> list[tuple[str, str]]:
+    """active_ads_not_seen (list): (external_id, url) of active ads this run has not seen yet."""
+    query: Select[tuple[str, str]] = select(Ad.external_id, Ad.url).where(
+        Ad.site_id == site_id, Ad.status == "active",
+        (Ad.last_run_id.is_(None)) | (Ad.last_run_id != run_id))
+    return [(ext, url) for ext, url in session.execute(query)]
+
+
+def previous_runs(*, session: Session, site_id: str, before_id: int, limit: int = 5) -> list[CrawlRun]:
+    """previous_runs (list): the latest finished runs of a site before ``before_id``, newest first."""
+    return list(session.scalars(
+        select(CrawlRun).where(CrawlRun.site_id == site_id, CrawlRun.id < before_id,
+                               CrawlRun.status == "finished")
+        .order_by(CrawlRun.id.desc()).limit(limit)))
+
+
+def finish_run(*, session: Session, run_id: int, **values: Any) -> CrawlRun:
+    """finish_run (CrawlRun): store the run's end state (status, stats, coverage, health)."""
+    run = session.get(CrawlRun, run_id)
+    assert run is not None
+    values.setdefault("finished_at", utcnow())
+    for key, value in values.items():
+        setattr(run, key, value)
+    session.commit()
+    return run

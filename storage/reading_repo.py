@@ -1,0 +1,83 @@
+"""SQL of the reading stage: which ad versions need reading, and writing readings with their rows.
+
+Keyword-only functions, session first; the caller commits (the stage commits per batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import Session
+
+from storage.models.crawl import Ad, AdVersion
+from storage.models.reading import AdContact, AdReading, IndicatorHit
+
+
+def count_unread(*, session: Session, stamp: str, reprocess: bool = False) -> int:
+    """count_unread (int): ad versions without a reading under ``stamp`` (all versions if ``reprocess``)."""
+    q = select(func.count(AdVersion.id))
+    if not reprocess:
+        q = q.outerjoin(AdReading, and_(AdReading.ad_version_id == AdVersion.id, AdReading.stamp == stamp)).where(
+            AdReading.id.is_(None))
+    return int(session.scalar(q) or 0)
+
+
+def unread_versions(*, session: Session, stamp: str, after_id: int, limit: int, reprocess: bool = False
+                    ) -> Sequence[Any]:
+    """unread_versions: (version id, ad id, site id, title, text, raw_fields) rows after ``after_id``, by id."""
+    q = (select(AdVersion.id, AdVersion.ad_id, Ad.site_id, AdVersion.title, AdVersion.text, AdVersion.raw_fields)
+         .join(Ad, Ad.id == AdVersion.ad_id).where(AdVersion.id > after_id))
+    if not reprocess:
+        q = q.outerjoin(AdReading, and_(AdReading.ad_version_id == AdVersion.id, AdReading.stamp == stamp)).where(
+            AdReading.id.is_(None))
+    return session.execute(q.order_by(AdVersion.id).limit(limit)).all()
+
+
+def replace_reading(*, session: Session, ad_version_id: int, reading: AdReading,
+                    contacts: Iterable[dict[str, Any]], hits: Iterable[dict[str, Any]]) -> AdReading:
+    """replace_reading: drop the version's older readings (their contacts and hits) and store this one."""
+    old_ids = list(session.scalars(select(AdReading.id).where(AdReading.ad_version_id == ad_version_id)))
+    if old_ids:
+        session.execute(delete(AdContact).where(AdContact.reading_id.in_(old_ids)))
+        session.execute(delete(IndicatorHit).where(IndicatorHit.reading_id.in_(old_ids)))
+        session.execute(delete(AdReading).where(AdReading.id.in_(old_ids)))
+    session.add(reading)
+    session.flush()
+    session.add_all([AdContact(reading_id=reading.id, ad_id=reading.ad_id, ad_version_id=ad_version_id, **c)
+                     for c in contacts])
+    session.add_all([IndicatorHit(reading_id=reading.id, ad_id=reading.ad_id, ad_version_id=ad_version_id, **h)
+                     for h in hits])
+    return reading
+
+
+def priced_readings(*, session: Session, stamp: str) -> Sequence[Any]:
+    """priced_readings: (reading id, ad id, version id, site id, city, price) of current readings with a price."""
+    q = (select(AdReading.id, AdReading.ad_id, AdReading.ad_version_id, AdReading.site_id, AdReading.city,
+                AdReading.price_dkk_per_hour)
+         .where(AdReading.stamp == stamp, AdReading.price_dkk_per_hour.is_not(None)))
+    return session.execute(q).all()
+
+
+def replace_market_hits(*, session: Session, stamp: str, hits: Iterable[dict[str, Any]]) -> int:
+    """replace_market_hits (int): LOW_PRICE rows of current readings replaced by ``hits``; returns the count."""
+    current = select(AdReading.id).where(AdReading.stamp == stamp).scalar_subquery()
+    session.execute(delete(IndicatorHit).where(IndicatorHit.code == "LOW_PRICE",
+                                               IndicatorHit.reading_id.in_(current)))
+    rows = [IndicatorHit(**h) for h in hits]
+    session.add_all(rows)
+    return len(rows)
+
+
+def contacts_of(*, session: Session, ad_version_id: int) -> Sequence[AdContact]:
+    return session.scalars(select(AdContact).where(AdContact.ad_version_id == ad_version_id)).all()
+
+
+def hits_of(*, session: Session, ad_version_id: int) -> Sequence[IndicatorHit]:
+    return session.scalars(select(IndicatorHit).where(IndicatorHit.ad_version_id == ad_version_id)).all()
+
+
+def reading_of(*, session: Session, ad_version_id: int) -> AdReading | None:
+    return session.scalars(select(AdReading).where(AdReading.ad_version_id == ad_version_id)
+                           .order_by(AdReading.id.desc())).first()

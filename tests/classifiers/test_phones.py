@@ -1,0 +1,127 @@
+"""Phones: de-obfuscation, foreign numbers, no false phones from prices, dates, ages, sizes or ids."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classifiers.phones import find_phones, parse_field
+
+DK = "+4520123456"
+
+
+@pytest.mark.parametrize(("text", "e164", "obfuscated"), [
+    ("for80 2sixseven one9zerofor", "+14802671904", True),  # public US escort-ad case
+    ("2O one2 34 fem6", DK, True),
+    ("Ring 20 12 34 56", DK, False),
+    ("ring: 20-12-34-56 efter kl 12", DK, False),
+    ("call 20.12.34.56", DK, False),
+    ("tlf (+45) 20123456", DK, False),
+    ("0045 2012 3456", DK, False),
+    ("+45 20 12 34 56", DK, False),
+    ("2 0 1 2 3 4 5 6", DK, True),
+    ("to nul en to tre fire fem seks", DK, True),
+    ("two zero one two three four five six", DK, True),
+    ("２０１２３４５６", DK, True),
+    ("2️⃣0️⃣1️⃣2️⃣3️⃣4️⃣5️⃣6️⃣", DK, True),
+    ("2O-l2-34-S6 no", None, None),
+    ("20 12 ring 34 56", DK, True),
+    ("20 12\n34 56", DK, False),
+    ("call 2O.l2.34.56 now", DK, True),
+    ("Sms 4l 22 33 44", "+4541223344", True),
+    ("wa.me/4520123456", DK, False),
+    ("<a href='tel:+4520123456'>ring</a>", DK, False),
+    ("+40 721 234 567", "+40721234567", False),
+    ("+234 803 123 4567", "+2348031234567", False),
+    ("+46 70 123 45 67", "+46701234567", False),
+    ("0049 170 1234567", "+491701234567", False),
+])
+def test_phone_cases(text: str, e164: str | None, obfuscated: bool | None) -> None:
+    hits = find_phones(text, region="DK")
+    if e164 is None:
+        return
+    assert [h.e164 for h in hits] == [e164], hits
+    assert hits[0].obfuscated is obfuscated
+    assert text[hits[0].start:hits[0].end] == hits[0].raw
+
+
+@pytest.mark.parametrize("text", [
+    "Pris 1.500 kr pr time, 800 kr for 30 min",
+    "I'm 25, 170 cm, 55 kg, 1500 DKK",
+    "age 25 height 170 weight 55 price 1500",
+    "Dato 31.12.2024 kl 22.00-06.00",
+    "Åben 10.00-18.00, mandag-fredag",
+    "Opdateret 2024-03-12 14:30",
+    "Annonce ID: 25123456",
+    "Ad #25123456",
+    "2100 København Ø, 2200 N",
+    "Born 12/03/2001",
+    "Price: 2.000,- / 4.000,- night",
+    "Tider: 20.00 - 04.00 alle dage",
+    "Ring to gange",
+])
+def test_no_false_phones(text: str) -> None:
+    assert find_phones(text, region="DK") == []
+
+
+def test_two_numbers_in_a_row() -> None:
+    hits = find_phones("Ring 20 12 34 56 eller 22 33 44 55", region="DK")
+    assert [h.e164 for h in hits] == [DK, "+4522334455"]
+
+
+def test_age_before_number_is_not_joined() -> None:
+    assert [h.e164 for h in find_phones("I'm 25, call 20 12 34 56", region="DK")] == [DK]
+
+
+def test_scraped_fields() -> None:
+    assert [h.e164 for h in parse_field("tel:+4520123456", region="DK")] == [DK]
+    assert [h.e164 for h in parse_field("20 12 34 56", region="DK")] == [DK]
+    assert [h.e164 for h in parse_field("4520123456", region="DK")] == [DK]
+    assert parse_field("", region="DK") == []
+
+
+_PREFIXES = ("20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "40", "41", "42", "50",
+             "51", "52", "53", "60", "61", "71", "81", "91", "93")
+_EN = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_DA = ("nul", "en", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni")
+dk_numbers = st.builds(lambda p, d, rest: p + str(d) + rest, st.sampled_from(_PREFIXES), st.integers(1, 9),
+                       st.text("0123456789", min_size=5, max_size=5))
+
+
+def _render(num: str, style: int) -> str:
+    if style == 0:
+        return num
+    if style == 1:
+        return " ".join(num[i:i + 2] for i in range(0, 8, 2))
+    if style == 2:
+        return "-".join(num[i:i + 2] for i in range(0, 8, 2))
+    if style == 3:
+        return "+45 " + num[:4] + " " + num[4:]
+    if style == 4:
+        return " ".join(_EN[int(c)] for c in num)
+    if style == 5:
+        return " ".join(_DA[int(c)] for c in num)
+    if style == 6:
+        return " ".join(num)
+    return num.replace("0", "O").replace("1", "l") if any(c in "01" for c in num[1:]) else num
+
+
+words = st.lists(st.sampled_from(["Sweet", "girl", "ring", "mig", "call", "me", "now", "hej", "kys", "Anna",
+                                  "diskret", "privat", "tak"]), max_size=6).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(dk_numbers, st.integers(0, 7), words, words)
+def test_property_rendered_number_is_found(num: str, style: int, before: str, after: str) -> None:
+    text = f"{before} {_render(num, style)}. {after}"
+    assert "+45" + num in [h.e164 for h in find_phones(text, region="DK")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(18, 70), st.integers(140, 195), st.integers(40, 110), st.integers(5, 60).map(lambda x: x * 100),
+       st.integers(1, 28), st.integers(1, 12), st.integers(2015, 2027))
+def test_property_facts_are_not_phones(age: int, cm: int, kg: int, price: int, d: int, m: int, y: int) -> None:
+    text = (f"Anna, {age} år, {cm} cm, {kg} kg. Pris {price} kr pr time, {price // 2} kr 30 min. "
+            f"Opdateret {d:02d}.{m:02d}.{y}, åben 10-22.")
+    assert find_phones(text, region="DK") == []

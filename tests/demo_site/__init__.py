@@ -1,0 +1,1 @@
+"""Tests for the synthetic demo ad market (crawler.demo_site)."""
