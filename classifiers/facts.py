@@ -15,6 +15,9 @@ from pathlib import Path
 import yaml
 
 from classifiers.normalize import NUMBER_WORDS_RE, words_to_int
+from config.lexicon_schema import PeopleConfig, load_people_config
+
+DEFAULT_PEOPLE = Path(__file__).resolve().parents[1] / "config" / "people.yaml"
 
 _N = rf"(?P<n>\d{{1,2}}|{NUMBER_WORDS_RE})"
 _YEARS = (r"(?:år(?:ig|s)?|aar|års|yo|y\.o\.?|y/o|yrs?\.?|years?|jahre|ani|lat|anos|años|ans|éves|let|"
@@ -107,8 +110,16 @@ def _variants(alias: str) -> set[str]:
     return out
 
 
+_GAZ_WORD = re.compile(r"\w+")
+_GAZ_SEP = re.compile(r"[\s.\-]*")
+
+
 class Gazetteer:
-    """Gazetteer: one regex over every spelling of every place; longest alias wins at a position."""
+    """Gazetteer: every spelling of every place, indexed by its first word; longest alias wins at a position.
+
+    Why a word index and not one alternation regex: the regex tried thousands of alternatives at every
+    character; here each word of the text costs one dict lookup.
+    """
 
     def __init__(self, places: list[dict[str, object]]) -> None:
         self.by_alias: dict[str, Place] = {}
@@ -116,19 +127,44 @@ class Gazetteer:
             place = Place(str(entry["name"]), entry.get("parent"))  # type: ignore[arg-type]
             for alias in [entry["name"], *entry.get("aliases", [])]:  # type: ignore[misc]
                 for v in _variants(str(alias).lower()):
-                    self.by_alias[re.sub(r"[\s.\-]+", " ", v)] = place
-        alts = sorted(self.by_alias, key=len, reverse=True)
-        body = "|".join(re.escape(a).replace(r"\ ", r"[\s.\-]*") for a in alts)
-        self.rx = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I)
+                    words = _GAZ_WORD.findall(v)
+                    if words:
+                        self.by_alias.setdefault(" ".join(words), place)
+                        if len(words) > 1:  # written as one word too
+                            self.by_alias.setdefault("".join(words), place)
+        self.first: dict[str, list[tuple[tuple[str, ...], Place]]] = {}
+        for alias, place in self.by_alias.items():
+            words = tuple(alias.split(" "))
+            self.first.setdefault(words[0], []).append((words, place))
+        for cands in self.first.values():
+            cands.sort(key=lambda c: -len(c[0]))
 
     def find(self, text: str, source: str) -> list[Mention]:
         """find (list[Mention]): places named in ``text`` (value is the Place)."""
-        out = []
-        for m in self.rx.finditer(text):
-            key = re.sub(r"[\s.\-]+", " ", m.group().lower())
-            place = self.by_alias.get(key)
-            if place:
-                out.append(Mention(place, m.start(), m.end(), source))
+        out: list[Mention] = []
+        toks = [(m.group().lower(), m.start(), m.end()) for m in _GAZ_WORD.finditer(text)]
+        first = self.first
+        i, n = 0, len(toks)
+        while i < n:
+            cands = first.get(toks[i][0])
+            if cands is None:
+                i += 1
+                continue
+            for words, place in cands:
+                k = len(words)
+                if i + k > n:
+                    continue
+                ok = True
+                for j in range(1, k):
+                    if toks[i + j][0] != words[j] or not _GAZ_SEP.fullmatch(text, toks[i + j - 1][2], toks[i + j][1]):
+                        ok = False
+                        break
+                if ok:
+                    out.append(Mention(place, toks[i][1], toks[i + k - 1][2], source))
+                    i += k
+                    break
+            else:
+                i += 1
         return out
 
     def lookup(self, raw: str) -> Place | None:
@@ -172,107 +208,82 @@ def choose_place(mentions: list[Mention]) -> Place | None:
 
 
 # ---------------------------------------------------------------- languages and nationality
-# ISO code -> (English language name, Danish language name)
-LANGUAGES: dict[str, tuple[str, ...]] = {
-    "da": ("danish", "dansk"), "en": ("english", "engelsk"), "sv": ("swedish", "svensk"),
-    "no": ("norwegian", "norsk"), "de": ("german", "tysk"), "ro": ("romanian", "rumænsk", "rumaensk"),
-    "bg": ("bulgarian", "bulgarsk"), "hu": ("hungarian", "ungarsk"), "pl": ("polish", "polsk"),
-    "uk": ("ukrainian", "ukrainsk"), "ru": ("russian", "russisk"), "lv": ("latvian", "lettisk"),
-    "lt": ("lithuanian", "litauisk"), "th": ("thai", "thailandsk"), "zh": ("chinese", "kinesisk", "mandarin"),
-    "pt": ("portuguese", "portugisisk"), "es": ("spanish", "spansk"), "it": ("italian", "italiensk"),
-    "fr": ("french", "fransk"), "vi": ("vietnamese", "vietnamesisk"), "tl": ("tagalog", "filipino"),
-    "ar": ("arabic", "arabisk"), "tr": ("turkish", "tyrkisk"), "sq": ("albanian", "albansk"),
-    "cs": ("czech", "tjekkisk"), "sk": ("slovak", "slovakisk"), "el": ("greek", "græsk"),
-}
-_LANG_BY_NAME = {name: code for code, names in LANGUAGES.items() for name in names}
-_LANG_NAME_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_LANG_BY_NAME, key=len, reverse=True)) + r")e?(?![\w])",
-                           re.I)
+# Language names and nationality words live in ``config/people.yaml`` (analysts extend them); see
+# ``People`` below, which compiles them into the regexes used here.
 _SPEAK_RE = re.compile(
     r"(?<![\w])(?:speak|speaks|speaking|spoken|languages?|sprog|taler|talar|snakker|sprache|sprachen|"
     r"communicate in|kommunikerer på|lang\.?)(?![\w])\s*[:\-]?\s*(?P<list>[^.!?\n;]{0,90})", re.I)
-_TALENDE_RE = re.compile(r"(?<![\w])(" + "|".join(sorted(_LANG_BY_NAME, key=len, reverse=True))
-                         + r")[\s\-]?(?:speaking|talende|speaker)(?![\w])", re.I)
 _NEG_BEFORE = re.compile(r"(?:\b(?:no|not|ingen|ikke|nor|never|don'?t|do not|dont|lidt ?ikke)\s+(?:\w+\s+)?$)",
                          re.I)
 
-# ISO country -> (English adjective, Danish adjective, English country, Danish country, extra forms...)
-NATIONALITIES: dict[str, tuple[str, ...]] = {
-    "DK": ("danish", "dansk", "denmark", "danmark"), "SE": ("swedish", "svensk", "sweden", "sverige"),
-    "NO": ("norwegian", "norsk", "norway", "norge"), "DE": ("german", "tysk", "germany", "tyskland"),
-    "RO": ("romanian", "rumænsk", "romania", "rumænien", "rumaensk", "rumaenien"),
-    "BG": ("bulgarian", "bulgarsk", "bulgaria", "bulgarien"), "HU": ("hungarian", "ungarsk", "hungary", "ungarn"),
-    "PL": ("polish", "polsk", "poland", "polen"), "UA": ("ukrainian", "ukrainsk", "ukraine", "ukraine"),
-    "RU": ("russian", "russisk", "russia", "rusland"), "LV": ("latvian", "lettisk", "latvia", "letland"),
-    "LT": ("lithuanian", "litauisk", "lithuania", "litauen"), "EE": ("estonian", "estisk", "estonia", "estland"),
-    "CZ": ("czech", "tjekkisk", "czechia", "tjekkiet", "czech republic"),
-    "SK": ("slovak", "slovakisk", "slovakia", "slovakiet"), "MD": ("moldovan", "moldovisk", "moldova", "moldova"),
-    "AL": ("albanian", "albansk", "albania", "albanien"), "RS": ("serbian", "serbisk", "serbia", "serbien"),
-    "HR": ("croatian", "kroatisk", "croatia", "kroatien"), "GR": ("greek", "græsk", "greece", "grækenland"),
-    "TR": ("turkish", "tyrkisk", "turkey", "tyrkiet"), "NG": ("nigerian", "nigeriansk", "nigeria", "nigeria"),
-    "GH": ("ghanaian", "ghanesisk", "ghana", "ghana"), "KE": ("kenyan", "kenyansk", "kenya", "kenya"),
-    "TH": ("thai", "thailandsk", "thailand", "thailand", "thai"),
-    "CN": ("chinese", "kinesisk", "china", "kina"), "VN": ("vietnamese", "vietnamesisk", "vietnam", "vietnam"),
-    "PH": ("filipina", "filippinsk", "philippines", "filippinerne", "filipino"),
-    "JP": ("japanese", "japansk", "japan", "japan"), "KR": ("korean", "koreansk", "korea", "korea"),
-    "BR": ("brazilian", "brasiliansk", "brazil", "brasilien"),
-    "CO": ("colombian", "colombiansk", "colombia", "colombia"),
-    "VE": ("venezuelan", "venezuelansk", "venezuela", "venezuela"),
-    "DO": ("dominican", "dominikansk", "dominican republic", "den dominikanske republik"),
-    "CU": ("cuban", "cubansk", "cuba", "cuba"), "ES": ("spanish", "spansk", "spain", "spanien"),
-    "IT": ("italian", "italiensk", "italy", "italien"), "FR": ("french", "fransk", "france", "frankrig"),
-    "PT": ("portuguese", "portugisisk", "portugal", "portugal"), "IN": ("indian", "indisk", "india", "indien"),
-}
-_NAT_BY_ADJ = {w: c for c, forms in NATIONALITIES.items() for w in (forms[0], forms[1], *forms[4:])}
-_NAT_BY_COUNTRY = {w: c for c, forms in NATIONALITIES.items() for w in (forms[2], forms[3])}
-_ADJ_ALT = "|".join(sorted(map(re.escape, _NAT_BY_ADJ), key=len, reverse=True))
-_COUNTRY_ALT = "|".join(sorted(map(re.escape, _NAT_BY_COUNTRY), key=len, reverse=True))
 _PERSON = (r"(?:girls?|wom[ae]n|lady|ladies|babes?|beauty|beauties|escorts?|models?|pige|piger|pigen|kvinde|"
            r"kvinder|dame|damer|skønhed|skonhed|massøse|massøser|masseuse|student|studerende|milf|teen|teenager|"
            r"blond[ei]?n?e?|brunet+e?|brunette|latina|doll|dukke|princess|prinsesse|queen|dronning|angel|engel|"
            r"sweetheart|kitten|kæreste|girlfriend|mistress|trans|ts|shemale|ladyboy|sugar|honey)")
-_NAT_PATTERNS = (
-    re.compile(rf"(?<![\w])(?:nationality|nationalitet|nationalité|origin|oprindelse|herkomst|country|land)"
-               rf"\s*[:\-]\s*(?P<a>{_ADJ_ALT}|{_COUNTRY_ALT})e?(?![\w])", re.I),
-    re.compile(rf"(?<![\w])(?:from|fra|born in|født i|comes? from|kommer fra)\s+(?:(?:the\s+)?(?:beautiful|smukke|"
-               rf"sunny|exotic|eksotiske|sweet)\s+)?(?P<c>{_COUNTRY_ALT})(?![\w])", re.I),
-    re.compile(rf"(?<![\w])(?P<a>{_ADJ_ALT})e?\s+(?:(?!speak|talende|speaking)\w+\s+)?{_PERSON}(?![\w])", re.I),
-    re.compile(rf"(?<![\w])(?:i'?m|i am|jeg er)\s+(?:a\s+|en\s+)?(?:\w+\s+)?(?P<a>{_ADJ_ALT})e?(?![\w])", re.I),
-)
+class People:
+    """People: spoken-language and nationality regexes compiled from ``config/people.yaml``."""
+
+    def __init__(self, cfg: PeopleConfig) -> None:
+        self.version = cfg.version
+        self.lang_by_name = {n: code for code, names in cfg.languages.items() for n in names}
+        names = "|".join(sorted(map(re.escape, self.lang_by_name), key=len, reverse=True))
+        self.lang_name_re = re.compile(rf"(?<![\w])({names})e?(?![\w])", re.I)
+        self.talende_re = re.compile(rf"(?<![\w])({names})[\s\-]?(?:speaking|talende|speaker)(?![\w])", re.I)
+        self.nat_by_adj = {w: c for c, n in cfg.nationalities.items() for w in n.adjectives}
+        self.nat_by_country = {w: c for c, n in cfg.nationalities.items() for w in n.countries}
+        adj = "|".join(sorted(map(re.escape, self.nat_by_adj), key=len, reverse=True))
+        country = "|".join(sorted(map(re.escape, self.nat_by_country), key=len, reverse=True)) or "(?!)"
+        self.nat_patterns = (
+            re.compile(rf"(?<![\w])(?:nationality|nationalitet|nationalité|origin|oprindelse|herkomst|country|land)"
+                       rf"\s*[:\-]\s*(?P<a>{adj}|{country})e?(?![\w])", re.I),
+            re.compile(rf"(?<![\w])(?:from|fra|born in|født i|comes? from|kommer fra)\s+(?:(?:the\s+)?(?:beautiful|"
+                       rf"smukke|sunny|exotic|eksotiske|sweet)\s+)?(?P<c>{country})(?![\w])", re.I),
+            re.compile(rf"(?<![\w])(?P<a>{adj})e?\s+(?:(?!speak|talende|speaking)\w+\s+)?{_PERSON}(?![\w])", re.I),
+            re.compile(rf"(?<![\w])(?:i'?m|i am|jeg er)\s+(?:a\s+|en\s+)?(?:\w+\s+)?(?P<a>{adj})e?(?![\w])", re.I),
+        )
 
 
-def find_spoken(text: str) -> list[str]:
+@lru_cache(maxsize=4)
+def load_people(path: Path = DEFAULT_PEOPLE) -> People:
+    """load_people (People): from ``config/people.yaml`` (validated; C101/C102 on errors)."""
+    return People(load_people_config(path))
+
+
+def find_spoken(text: str, people: People | None = None) -> list[str]:
     """find_spoken (list[str]): ISO codes of languages the ad says are spoken (negated ones left out)."""
+    pp = people or load_people()
     found: list[str] = []
     for m in _SPEAK_RE.finditer(text):
         if _NEG_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
             continue
         listing = m.group("list")
-        for lm in _LANG_NAME_RE.finditer(listing):
+        for lm in pp.lang_name_re.finditer(listing):
             before = listing[max(0, lm.start() - 16):lm.start()]
             if re.search(r"(?:\bno|\bnot|ingen|ikke|\bnor|but|men)\s+(?:\w+\s+)?$", before, re.I):
                 continue
-            code = _LANG_BY_NAME[lm.group(1).lower()]
+            code = pp.lang_by_name[lm.group(1).lower()]
             if code not in found:
                 found.append(code)
-    for m in _TALENDE_RE.finditer(text):
+    for m in pp.talende_re.finditer(text):
         if _NEG_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
             continue
-        code = _LANG_BY_NAME[m.group(1).lower()]
+        code = pp.lang_by_name[m.group(1).lower()]
         if code not in found:
             found.append(code)
     return found
 
 
-def find_nationality(text: str, source: str) -> list[Mention]:
+def find_nationality(text: str, source: str, people: People | None = None) -> list[Mention]:
     """find_nationality (list[Mention]): stated nationality as ISO country code, with its span."""
+    pp = people or load_people()
     out = []
-    for rx in _NAT_PATTERNS:
+    for rx in pp.nat_patterns:
         for m in rx.finditer(text):
             if "c" in rx.groupindex and m.group("c"):
-                code = _NAT_BY_COUNTRY.get(m.group("c").lower())
+                code = pp.nat_by_country.get(m.group("c").lower())
             else:
                 word = m.group("a").lower()
-                code = _NAT_BY_ADJ.get(word) or _NAT_BY_COUNTRY.get(word)
+                code = pp.nat_by_adj.get(word) or pp.nat_by_country.get(word)
             if code:
                 out.append(Mention(code, m.start(), m.end(), source))
     out.sort(key=lambda x: x.start)

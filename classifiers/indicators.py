@@ -35,7 +35,14 @@ class IndicatorHit:
                 "lexicon_version": self.lexicon_version, "start": self.start, "end": self.end, "text": self.text}
 
 
+# Determiner negators ("no limits", "ingen grænser") negate the noun right after them, not a cue two
+# words further on ("No limits First time in Denmark", "no calls just arrived").
+_DETERMINERS = frozenset({"no", "ingen", "intet", "none", "zero"})
+
+
 def _negated(doc: Doc, start: int, window: int, negators: frozenset[str], breaks: frozenset[str]) -> bool:
+    if start > 0 and doc[start].is_title and doc[start - 1].is_lower and doc[start - 1].is_alpha:
+        return False  # a capitalised cue after a lower-case word starts a new sentence written without a full stop
     seen = 0
     i = start - 1
     while i >= 0 and seen < window:
@@ -48,7 +55,7 @@ def _negated(doc: Doc, start: int, window: int, negators: frozenset[str], breaks
         if tok.norm_ in breaks:
             return False
         if tok.norm_ in negators or tok.lower_ in negators:
-            return True
+            return not (tok.lower_ in _DETERMINERS and seen >= 1)
         seen += 1
         i -= 1
     return False
@@ -56,7 +63,7 @@ def _negated(doc: Doc, start: int, window: int, negators: frozenset[str], breaks
 
 def find_indicators(doc: Doc, reader: ReaderNLP) -> list[IndicatorHit]:
     """find_indicators (list[IndicatorHit]): surviving hits in ``doc`` order, one per (indicator, span)."""
-    matches = list(reader.phrase_matcher(doc)) + list(reader.lower_matcher(doc)) + list(reader.matcher(doc))
+    matches = list(reader.phrase_matcher(doc)) + list(reader.lower_matcher(doc)) + reader.token_matches(doc)
     if not matches:
         return []
     excluded: list[tuple[str, int, int]] = []

@@ -7,6 +7,7 @@ threshold we say "unknown" rather than guess, and the reader then runs all lexic
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -27,11 +28,45 @@ def _detector(names: tuple[str, ...]) -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*langs).build()
 
 
+# Cheap first pass: function words that are frequent in one language and rare in the others we load.
+# Only a clear majority decides; anything doubtful goes to lingua.
+_DA_WORDS = ("jeg og ikke mig dig til af er meget kun hos være eller min mit din dit vores hun han jer bare også nu "
+             "lige her ude inde hvis som fra")
+_EN_WORDS = "the and you with for is am my me your are i i'm im not only just will can this be call here from"
+_OTHER_WORDS = "och jag inte är till mycket ich und nicht bin der die das ist mit ein eine sunt eu și si pentru cu nu"
+_STOP = {"da": frozenset(_DA_WORDS.split(" ")), "en": frozenset(_EN_WORDS.split(" "))}
+_OTHER = frozenset(_OTHER_WORDS.split(" "))
+_WORD = re.compile(r"[^\W\d_]+(?:'[a-z]+)?")
+
+
+def _by_stopwords(sample: str, languages: tuple[str, ...]) -> str | None:
+    counts = {"da": 0, "en": 0}
+    other = 0
+    for w in _WORD.findall(sample.lower()):
+        if w in _OTHER:
+            other += 1
+        for lang, words in _STOP.items():
+            if w in words:
+                counts[lang] += 1
+    if other:
+        return None
+    (top, n), (_, m) = sorted(counts.items(), key=lambda kv: -kv[1])
+    if n >= 4 and n >= 4 * m and _NAMES[top] in languages:
+        return top
+    return None
+
+
+_NAMES = {"da": "danish", "en": "english"}
+
+
 def detect_language(text: str, *, languages: tuple[str, ...], min_confidence: float, max_chars: int = 2000) -> str:
     """detect_language (str): ISO 639-1 code of the ad's language, or ``unknown`` below ``min_confidence``."""
     sample = text[:max_chars]
     if sum(c.isalpha() for c in sample) < 12:
         return "unknown"
+    quick = _by_stopwords(sample, tuple(x.lower() for x in languages))
+    if quick is not None:
+        return quick
     values = _detector(languages).compute_language_confidence_values(sample)
     if not values or values[0].value < min_confidence:
         return "unknown"

@@ -73,6 +73,47 @@ def upsert_lead(session: Session, *, cluster_id: int, recs: list[AdRecord], scor
         session.add(LeadAd(lead_id=lead.id, ad_id=a, added_at=now))
     if added and have:
         session.add(LeadEvent(lead_id=lead.id, action="ads_added", detail={"ads": added[:100], "n": len(added)}))
+        if lead.status == "closed":
+            # A closed network that posts again is outreach's business again: reopen it visibly, never silently.
+            session.add(LeadEvent(lead_id=lead.id, action="reopened", from_status="closed", to_status="follow_up",
+                                  note=f"{len(added)} new ads after closing ({lead.close_reason})",
+                                  detail={"ads": added[:100]}))
+            lead.status, lead.close_reason = "follow_up", None
+    return lead
+
+
+def promote_lead(session: Session, *, user_id: int | None, ad_ids: list[int] | None = None,
+                 cluster_id: int | None = None) -> Lead:
+    """promote_lead (Lead): an analyst opens (or joins) a lead for given ads or a cluster, whatever the score.
+
+    The lead gains the ads (of the cluster, when given) and an ``opened``/``promoted`` event with the user.
+    """
+    from storage.models import AdCluster, RiskScore
+
+    if cluster_id is not None:
+        ad_ids = list(session.scalars(select(AdCluster.ad_id).where(AdCluster.cluster_id == cluster_id)))
+    if not ad_ids:
+        raise ValueError("[E304] promote_lead needs ad ids or a cluster with ads")
+    if cluster_id is None:
+        cluster_id = session.scalar(select(AdCluster.cluster_id).where(AdCluster.ad_id.in_(ad_ids)).limit(1))
+    risk = session.scalar(select(RiskScore.score).where(RiskScore.target == "cluster",
+                                                        RiskScore.target_id == (cluster_id or -1))) or 0.0
+    lead = _lead_for(session, cluster_id if cluster_id is not None else -1, ad_ids)
+    now = utcnow()
+    if lead is None:
+        lead = Lead(cluster_id=cluster_id, status="new", opened_by="analyst", opened_at=now, updated_at=now,
+                    score=float(risk), reasons=["analyst"], contacts=[], cities=[], languages=[])
+        session.add(lead)
+        session.flush()
+        session.add(LeadEvent(lead_id=lead.id, user_id=user_id, action="opened", to_status="new",
+                              detail={"promoted": True, "ads": ad_ids[:100]}))
+    else:
+        session.add(LeadEvent(lead_id=lead.id, user_id=user_id, action="promoted", detail={"ads": ad_ids[:100]}))
+    have = set(session.scalars(select(LeadAd.ad_id).where(LeadAd.lead_id == lead.id)))
+    for a in ad_ids:
+        if a not in have:
+            session.add(LeadAd(lead_id=lead.id, ad_id=a, added_at=now))
+    session.flush()
     return lead
 
 

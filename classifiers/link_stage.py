@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 import pickle
-import re
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from classifiers.clustering import CLUSTER_VERSION
@@ -45,63 +43,47 @@ class Stats:
     guard_reasons: int = 0
 
 
-def _digits_phone(raw: str) -> str | None:
-    d = re.sub(r"\D", "", raw)
-    if len(d) == 8:
-        return "+45" + d
-    return "+" + d if len(d) >= 9 else None
-
-
-def _reading_rows(session: Session) -> tuple[dict[int, list[tuple[str, str]]], dict[int, list[str]]]:
-    """Contacts and indicator codes from the reading tables when they exist (owned by the reading stage)."""
-    tables = set(inspect(session.get_bind()).get_table_names())
-    contacts: dict[int, list[tuple[str, str]]] = {}
-    codes: dict[int, list[str]] = {}
-    if "ad_contact" in tables:
-        for ad_id, kind, value in session.execute(text("select ad_id, kind, value from ad_contact")):
-            contacts.setdefault(ad_id, []).append((kind, value))
-    if "indicator_hit" in tables:
-        cols = {c["name"] for c in inspect(session.get_bind()).get_columns("indicator_hit")}
-        col = "code" if "code" in cols else ("label" if "label" in cols else None)
-        if col and "ad_id" in cols:
-            for ad_id, code in session.execute(text(f"select ad_id, {col} from indicator_hit")):
-                codes.setdefault(ad_id, []).append(str(code))
-    return contacts, codes
+class ReadingMissingError(RuntimeError):
+    """The reading stage has not run for some ads: linking needs their contacts and facts."""
 
 
 def load_records(session: Session) -> dict[int, AdRecord]:
-    """load_records (dict): every ad as an AdRecord, from reading tables or, until they exist, raw fields."""
-    contacts, codes = _reading_rows(session)
+    """load_records (dict): every ad as an AdRecord from the reading tables (latest reading per ad).
+
+    Contacts come from ``ad_contact`` (normalised E.164 / e-mail / handle), indicator codes from
+    ``indicator_hit``, age/city/language from ``ad_reading``. Nationality is never read here.
+    """
+    readings = repo.latest_readings(session=session)
     photos = repo.ad_photo_ids(session=session)
+    ads = repo.current_ads(session=session)
+    missing = [ad.id for ad, _ in ads if ad.id not in readings]
+    if missing:
+        raise ReadingMissingError(f"[E501] {len(missing)} ads have no reading (e.g. ad {missing[0]}): "
+                                  "run `adwatch read` before `adwatch link`")
+    contacts = repo.reading_contacts(session=session, reading_ids=[r.id for r in readings.values()])
+    codes = repo.reading_codes(session=session, reading_ids=[r.id for r in readings.values()])
     out: dict[int, AdRecord] = {}
-    for ad, ver in repo.current_ads(session=session):
-        raw = ver.raw_fields or {}
-        cs = contacts.get(ad.id)
-        if cs is None:
-            cs = [("phone", p) for p in (_digits_phone(str(x)) for x in raw.get("phones") or []) if p]
-        age = raw.get("age")
-        try:
-            age_i = int(re.sub(r"\D", "", str(age))[:3]) if age not in (None, "") else None
-        except ValueError:
-            age_i = None
-        city = raw.get("city")
-        name = raw.get("name")
-        lang = raw.get("language")
+    for ad, ver in ads:
+        rd = readings[ad.id]
+        cs = contacts.get(rd.id, [])
+        name = (rd.facts or {}).get("name") or (ver.raw_fields or {}).get("name")
+        spoken = [str(x) for x in (rd.facts or {}).get("spoken_languages") or []]
+        langs = tuple(dict.fromkeys([x for x in [rd.language, *spoken] if x and x != "unknown"]))
         out[ad.id] = AdRecord(
             ad_id=ad.id, site=ad.site_id, seen_at=ver.seen_at.astimezone(UTC),
             text="\n".join(x for x in (ver.title or "", ver.text or "") if x),
-            city=str(city) if city else None, name=str(name) if name else None, age=age_i,
+            city=rd.city, name=str(name) if name else None, age=rd.age,
             phones=tuple(sorted({v for k, v in cs if k == "phone"})),
             emails=tuple(sorted({v.lower() for k, v in cs if k == "email"})),
-            handles=tuple(sorted({v.lower() for k, v in cs if k not in ("phone", "email")})),
-            photos=tuple(photos.get(ad.id, ())), indicators=tuple(codes.get(ad.id, ())),
-            languages=(str(lang),) if lang else (), url=ad.url)
+            handles=tuple(sorted({f"{k}:{v.lower()}" for k, v in cs if k not in ("phone", "email")})),
+            photos=tuple(photos.get(ad.id, ())), indicators=tuple(sorted(set(codes.get(rd.id, ())))),
+            languages=langs, url=ad.url)
     return out
 
 
 def _state_paths(settings: AppSettings) -> tuple[Path, Path]:
     d = settings.data_dir / "index"
-    return d / "photo_index.npz", d / "link_graph.pkl"
+    return d / "photo_index.v2.npz", d / "link_graph.v2.pkl"
 
 
 def run_linking(session: Session, settings: AppSettings, *, progress: bool = True,

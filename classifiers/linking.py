@@ -3,12 +3,16 @@
 ``LinkGraph`` keeps everything needed to add tonight's ads without rebuilding: the first ad seen with each
 contact value, photo group and LSH band key (new ads link to it: a star per value, enough for components),
 per-value counts for the "too common" guards, and the text signatures for verification.
+
+Everything is vectorised: values are 64-bit keys (blake2b of kind and value) in sorted numpy tables
+(``KeyTable``), joined with ``searchsorted``; no per-value Python dicts, so 1M ads link in seconds and the
+state pickles as a handful of arrays.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +21,7 @@ import numpy as np
 from classifiers.clustering import Components, guarded_components, stable_ids
 from classifiers.records import AdRecord
 from classifiers.registry import registry
-from classifiers.texts import BoilerplateModel, MinHasher, band_keys, mask_text, shingles
+from classifiers.texts import MinHasher, band_keys, lines_of, mask_text, shingles
 from config.scoring_schema import ScoringConfig
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,101 @@ def photo_values(rec: AdRecord, groups: dict[int, int]) -> list[tuple[str, str]]
     return [("photo", str(groups[p])) for p in rec.photos if p in groups]
 
 
+def value_key(kind: str, value: str) -> int:
+    """value_key (int): stable 64-bit key of one (kind, value); collisions at 1e7 values are ~1e-5 likely."""
+    return int.from_bytes(hashlib.blake2b(f"{kind}\x1f{value}".encode(), digest_size=8).digest(), "little")
+
+
+@dataclass
+class KeyTable:
+    """KeyTable: sorted uint64 keys with the first row and the number of occurrences of each key."""
+
+    keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    first: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    count: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+
+    def add(self, k: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """add ((first row, rank) per input): record occurrences; rank = occurrences of the key before this one.
+
+        Inputs are processed in row order, so ``first`` is the oldest row with the key and rank 0 means new.
+        """
+        k, rows = np.asarray(k, np.uint64), np.asarray(rows, np.int64)
+        if k.size == 0:
+            e = np.empty(0, np.int64)
+            return e, e
+        order = np.lexsort((rows, k))
+        ks, rs = k[order], rows[order]
+        start = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        u, cnt = ks[start], np.diff(np.r_[start, ks.size])
+        pos = np.searchsorted(self.keys, u)
+        found = pos < self.keys.size
+        found[found] = self.keys[pos[found]] == u[found]
+        first_u = rs[start].copy()
+        base_u = np.zeros(u.size, np.int64)
+        first_u[found] = self.first[pos[found]]
+        base_u[found] = self.count[pos[found]]
+        uidx = np.repeat(np.arange(u.size), cnt)
+        rank_s = base_u[uidx] + (np.arange(ks.size) - start[uidx])
+        self.count[pos[found]] += cnt[found]
+        nf = ~found
+        self.keys = np.insert(self.keys, pos[nf], u[nf])
+        self.first = np.insert(self.first, pos[nf], first_u[nf])
+        self.count = np.insert(self.count, pos[nf], cnt[nf])
+        first_el, rank_el = np.empty(k.size, np.int64), np.empty(k.size, np.int64)
+        first_el[order], rank_el[order] = first_u[uidx], rank_s
+        return first_el, rank_el
+
+    def lookup(self, k: np.ndarray) -> np.ndarray:
+        """lookup (int64 array): occurrences of each key (0 when unknown)."""
+        k = np.asarray(k, np.uint64)
+        pos = np.searchsorted(self.keys, k)
+        out = np.zeros(k.size, np.int64)
+        ok = pos < self.keys.size
+        ok[ok] = self.keys[pos[ok]] == k[ok]
+        out[ok] = self.count[pos[ok]]
+        return out
+
+
+def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Combine two uint64 key arrays into one pair key."""
+    with np.errstate(over="ignore"):
+        return (a * np.uint64(0x9E3779B97F4A7C15)) ^ (b + np.uint64(0x632BE59BD9B4E019)) * np.uint64(0xBF58476D1CE4E5B9)
+
+
+@dataclass
+class Boilerplate:
+    """Boilerplate: per-site line counts (KeyTable of site x line keys); a line shared by many ads of one site
+    (at least ``min_ads`` and ``share`` of them) is boilerplate and removed before shingling."""
+
+    min_ads: int = 30
+    share: float = 0.02
+    lines: KeyTable = field(default_factory=KeyTable)
+    sites: KeyTable = field(default_factory=KeyTable)
+
+    def observe_and_strip(self, recs: list[AdRecord], n0: int) -> list[str]:
+        per_ad = [lines_of(r.text) for r in recs]
+        site_k = np.fromiter((value_key("site", r.site) for r in recs), np.uint64, len(recs))
+        self.sites.add(site_k, np.arange(len(recs)) + n0)
+        nlines = np.fromiter((len(x) for x in per_ad), np.int64, len(per_ad))
+        lk = np.fromiter((value_key("line", " ".join(ln.lower().split())) for x in per_ad for ln in x), np.uint64,
+                         int(nlines.sum()))
+        lrow = np.repeat(np.arange(len(recs)), nlines)
+        pair = _mix(site_k[lrow], lk)
+        # Count each line once per ad.
+        _, first_idx = np.unique(_mix(pair, lrow.astype(np.uint64) + np.uint64(n0)), return_index=True)
+        once = np.zeros(pair.size, bool)
+        once[first_idx] = True
+        self.lines.add(pair[once], lrow[once] + n0)
+        n = self.lines.lookup(pair)
+        site_ads = self.sites.lookup(site_k)[lrow]
+        bp = ((n >= self.min_ads) & (n >= self.share * site_ads)).tolist()
+        out, j = [], 0
+        for lines in per_ad:
+            out.append("\n".join(ln for ln, b in zip(lines, bp[j:j + len(lines)], strict=True) if not b))
+            j += len(lines)
+        return out
+
+
 @dataclass
 class LinkGraph:
     """LinkGraph: incremental edge store and per-value statistics over every ad seen so far."""
@@ -55,18 +154,18 @@ class LinkGraph:
     cfg: ScoringConfig
     rows: dict[int, int] = field(default_factory=dict)  # ad id -> row
     ad_ids: list[int] = field(default_factory=list)
-    first: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, value) -> first row
-    value_ads: Counter[tuple[str, str]] = field(default_factory=Counter)
-    value_names: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
-    photo_contacts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    values: KeyTable = field(default_factory=KeyTable)  # (kind, value) key -> first row, ads
+    names: KeyTable = field(default_factory=KeyTable)  # value key -> distinct names
+    contacts: KeyTable = field(default_factory=KeyTable)  # photo-group key -> distinct phone numbers
+    seen_pairs: KeyTable = field(default_factory=KeyTable)  # (value, name) and (photo, contact) pairs
     edge_kind: list[np.ndarray] = field(default_factory=list)
     edge_a: list[np.ndarray] = field(default_factory=list)
     edge_b: list[np.ndarray] = field(default_factory=list)
+    edge_key: list[np.ndarray] = field(default_factory=list)
     edge_value: list[list[str]] = field(default_factory=list)
     sigs: np.ndarray | None = None
-    band_first: dict[int, int] = field(default_factory=dict)
-    band_count: Counter[int] = field(default_factory=Counter)
-    boilerplate: BoilerplateModel | None = None
+    bands: KeyTable = field(default_factory=KeyTable)
+    boilerplate: Boilerplate | None = None
     cluster_of: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     next_cluster_id: int = 1
 
@@ -74,38 +173,47 @@ class LinkGraph:
         t = self.cfg.texts
         self.hasher = MinHasher(t.num_perm)
         if self.boilerplate is None:
-            self.boilerplate = BoilerplateModel(t.boilerplate_min_ads, t.boilerplate_share)
+            self.boilerplate = Boilerplate(t.boilerplate_min_ads, t.boilerplate_share)
         if self.sigs is None:
             self.sigs = np.empty((0, t.num_perm), np.uint32)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("hasher", None)
-        state["value_names"] = dict(state["value_names"])
-        state["photo_contacts"] = dict(state["photo_contacts"])
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state["value_names"] = defaultdict(set, state["value_names"])
-        state["photo_contacts"] = defaultdict(set, state["photo_contacts"])
         self.__dict__.update(state)
         self.hasher = MinHasher(self.cfg.texts.num_perm)
 
     # -- guards ---------------------------------------------------------------------------------
+    def _blocked_mask(self, kinds: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        g, p = self.cfg.guards, self.cfg.photos
+        ads = self.values.lookup(keys)
+        photo = kinds == KIND_ORDER.index("photo")
+        contact = kinds < KIND_ORDER.index("photo")
+        bad = photo & ((self.contacts.lookup(keys) > p.too_common_contacts) | (ads > p.too_common_ads))
+        return bad | (contact & ((ads > g.max_ads_per_value) | (self.names.lookup(keys) > g.max_names_per_value)))
+
     def blocked(self, kind: str, value: str) -> str | None:
         """blocked (str | None): why a value may not link (site number, logo, placeholder), or None."""
         g, p = self.cfg.guards, self.cfg.photos
-        key = (kind, value)
+        k = np.array([value_key(kind, value)], np.uint64)
+        ads = int(self.values.lookup(k)[0])
         if kind == "photo":
-            if len(self.photo_contacts.get(value, ())) > p.too_common_contacts:
-                return f"photo group {value} appears with {len(self.photo_contacts[value])} contacts"
-            if self.value_ads[key] > p.too_common_ads:
-                return f"photo group {value} appears on {self.value_ads[key]} ads"
+            n = int(self.contacts.lookup(k)[0])
+            if n > p.too_common_contacts:
+                return f"photo group {value} appears with {n} phone numbers"
+            if ads > p.too_common_ads:
+                return f"photo group {value} appears on {ads} ads"
             return None
-        if self.value_ads[key] > g.max_ads_per_value:
-            return f"{kind} {value} appears on {self.value_ads[key]} ads"
-        if len(self.value_names.get(key, ())) > g.max_names_per_value:
-            return f"{kind} {value} appears with {len(self.value_names[key])} names"
+        if kind == "text":
+            return None
+        if ads > g.max_ads_per_value:
+            return f"{kind} {value} appears on {ads} ads"
+        n = int(self.names.lookup(k)[0])
+        if n > g.max_names_per_value:
+            return f"{kind} {value} appears with {n} names"
         return None
 
     # -- adding ads -------------------------------------------------------------------------------
@@ -116,73 +224,91 @@ class LinkGraph:
         for i, r in enumerate(new):
             self.rows[r.ad_id] = n0 + i
             self.ad_ids.append(r.ad_id)
-        kinds: list[str] = []
-        ea: list[int] = []
-        eb: list[int] = []
-        vals: list[str] = []
-
-        def link(kind: str, value: str, row: int) -> None:
-            key = (kind, value)
-            self.value_ads[key] += 1
-            first = self.first.setdefault(key, row)
-            if first != row:
-                kinds.append(kind)
-                ea.append(first)
-                eb.append(row)
-                vals.append(value)
-
-        for r in new:
-            row = self.rows[r.ad_id]
-            contacts = [v for _, v in r.contacts()]
-            for kind, value in contact_values(r):
-                if r.name:
-                    self.value_names[(kind, value)].add(r.name.lower())
-                link(kind, value, row)
-            for kind, value in photo_values(r, photo_groups):
-                self.photo_contacts[value].update(contacts)
-                link(kind, value, row)
-        n_text = self._add_texts(new, n0, kinds, ea, eb, vals)
-        if kinds:
-            self.edge_kind.append(np.array([KIND_ORDER.index(k) for k in kinds], np.int8))
-            self.edge_a.append(np.array(ea, np.int64))
-            self.edge_b.append(np.array(eb, np.int64))
-            self.edge_value.append(vals)
+        vk: list[int] = []
+        vkind: list[int] = []
+        vrow: list[int] = []
+        vstr: list[str] = []
+        name_pairs: list[tuple[int, int]] = []
+        contact_pairs: list[tuple[int, int]] = []
+        for i, r in enumerate(new):
+            row = n0 + i
+            name = value_key("name", r.name.lower()) if r.name else None
+            cvals = contact_values(r)
+            ckeys = [value_key(k, v) for k, v in cvals]
+            for (kind, value), key in zip(cvals, ckeys, strict=True):
+                vk.append(key)
+                vkind.append(KIND_ORDER.index(kind))
+                vrow.append(row)
+                vstr.append(value)
+                if name is not None:
+                    name_pairs.append((key, name))
+            # Distinct phone numbers per photo group: a stock photo or placeholder meets many unrelated
+            # numbers, a network reuses its pictures with its own few numbers.
+            pkeys = [k for (kind, _), k in zip(cvals, ckeys, strict=True) if kind == "phone"]
+            for kind, value in dict.fromkeys(photo_values(r, photo_groups)):
+                key = value_key(kind, value)
+                vk.append(key)
+                vkind.append(KIND_ORDER.index(kind))
+                vrow.append(row)
+                vstr.append(value)
+                contact_pairs.extend((key, c) for c in pkeys)
+        for pairs, table in ((name_pairs, self.names), (contact_pairs, self.contacts)):
+            if pairs:
+                arr = np.array(pairs, np.uint64)
+                _, rank = self.seen_pairs.add(_mix(arr[:, 0], arr[:, 1]), np.zeros(len(pairs), np.int64))
+                fresh = arr[rank == 0, 0]
+                table.add(fresh, np.zeros(fresh.size, np.int64))
+        keys = np.array(vk, np.uint64)
+        rows = np.array(vrow, np.int64)
+        first, _ = self.values.add(keys, rows)
+        link = first != rows
+        kinds = np.array(vkind, np.int8)[link]
+        ea, eb, ek = first[link], rows[link], keys[link]
+        evals = [vstr[i] for i in np.flatnonzero(link).tolist()]
+        ta, tb, tk, tv = self._add_texts(new, n0)
+        kinds = np.concatenate((kinds, np.full(ta.size, KIND_ORDER.index("text"), np.int8)))
+        if kinds.size:
+            self.edge_kind.append(kinds)
+            self.edge_a.append(np.concatenate((ea, ta)))
+            self.edge_b.append(np.concatenate((eb, tb)))
+            self.edge_key.append(np.concatenate((ek, tk)))
+            self.edge_value.append(evals + tv)
         self.cluster_of = np.concatenate((self.cluster_of, np.full(len(new), -1, np.int64)))
-        log.info("linked %d new ads: %d edges (%d text)", len(new), len(kinds), n_text)
-        return len(kinds)
+        log.info("linked %d new ads: %d edges (%d text)", len(new), int(kinds.size), int(ta.size))
+        return int(kinds.size)
 
-    def _add_texts(self, new: list[AdRecord], n0: int, kinds: list[str], ea: list[int], eb: list[int],
-                   vals: list[str]) -> int:
+    def _add_texts(self, new: list[AdRecord], n0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         t = self.cfg.texts
-        bp = self.boilerplate
-        assert bp is not None and self.sigs is not None
-        for r in new:
-            bp.observe(r.site, r.text)
+        assert self.boilerplate is not None and self.sigs is not None
+        stripped = self.boilerplate.observe_and_strip(new, n0)
         docs = []
-        for r in new:
-            sh = shingles(mask_text(bp.strip(r.site, r.text), [r.name] if r.name else ()), t.shingle_words)
+        for r, text in zip(new, stripped, strict=True):
+            sh = shingles(mask_text(text, [r.name] if r.name else ()), t.shingle_words)
             docs.append(sh if len(sh) >= t.min_shingles else [])
         sigs = self.hasher.signatures(docs)
         self.sigs = np.vstack((self.sigs, sigs))
-        has = np.fromiter((bool(d) for d in docs), bool, len(docs))
-        keys = band_keys(sigs, t.bands)
-        count = 0
-        for i in np.flatnonzero(has).tolist():
-            row = n0 + i
-            linked = False
-            for k in keys[i].tolist():
-                self.band_count[k] += 1
-                first = self.band_first.setdefault(k, row)
-                if linked or first == row or self.band_count[k] > t.bucket_cap:
-                    continue
-                if float((self.sigs[first] == sigs[i]).mean()) >= t.threshold:
-                    kinds.append("text")
-                    ea.append(first)
-                    eb.append(row)
-                    vals.append(f"band:{k:016x}")
-                    linked = True
-                    count += 1
-        return count
+        has = np.flatnonzero(np.fromiter((bool(d) for d in docs), bool, len(docs)))
+        e = np.empty(0, np.int64)
+        if has.size == 0:
+            return e, e, e.astype(np.uint64), []
+        keys = band_keys(sigs[has], t.bands)  # (m, bands)
+        rows = np.repeat(has + n0, t.bands)
+        first, rank = self.bands.add(keys.ravel(), rows)
+        ok = (first != rows) & (rank < t.bucket_cap)  # a bucket beyond the cap is generic text
+        cand = np.flatnonzero(ok)
+        if cand.size == 0:
+            return e, e, e.astype(np.uint64), []
+        sim = np.empty(cand.size)
+        for s in range(0, cand.size, 50000):
+            c = cand[s:s + 50000]
+            sim[s:s + 50000] = (self.sigs[first[c]] == self.sigs[rows[c]]).mean(axis=1)
+        cand = cand[sim >= t.threshold]
+        # One edge per new ad: its first verified band (band order), as the sequential rule did.
+        r = rows[cand]
+        keep = np.r_[True, r[1:] != r[:-1]] if cand.size else np.empty(0, bool)
+        cand = cand[keep]
+        kf = keys.ravel()[cand]
+        return first[cand], rows[cand], kf, [f"band:{int(k):016x}" for k in kf.tolist()]
 
     # -- clustering -------------------------------------------------------------------------------
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
@@ -194,18 +320,28 @@ class LinkGraph:
 
     def cluster(self) -> tuple[np.ndarray, Components, list[str]]:
         """cluster ((cluster id per row, components, blocked reasons)): stable ids over the whole graph."""
-        kind, a, b, vals = self.edges()
-        ok = np.ones(kind.size, bool)
-        reasons: dict[str, str] = {}
+        if self.edge_kind:
+            kind, a, b = (np.concatenate(self.edge_kind), np.concatenate(self.edge_a),
+                          np.concatenate(self.edge_b))
+            keys = np.concatenate(self.edge_key)
+        else:
+            kind, a, b, keys = np.empty(0, np.int8), np.empty(0, np.int64), np.empty(0, np.int64), \
+                np.empty(0, np.uint64)
         # A value that became too common since its edges were made stops linking now.
-        for key in {(KIND_ORDER[k], v) for k, v in zip(kind.tolist(), vals, strict=True) if k != 4}:
-            why = self.blocked(*key)
-            if why:
-                reasons[key[1]] = why
-        if reasons:
-            ok = np.fromiter((v not in reasons for v in vals), bool, len(vals))
-            for why in reasons.values():
-                log.warning("guard: value does not link: %s", why)
+        bad = self._blocked_mask(kind, keys)
+        reasons: list[str] = []
+        if bad.any():
+            vals = self.edges()[3]
+            seen: set[int] = set()
+            for i in np.flatnonzero(bad).tolist():
+                if int(keys[i]) in seen:
+                    continue
+                seen.add(int(keys[i]))
+                why = self.blocked(KIND_ORDER[int(kind[i])], vals[i])
+                if why:
+                    reasons.append(why)
+                    log.warning("guard: value does not link: %s", why)
+        ok = ~bad
         w = self.cfg.edge_weights
         order = sorted(range(len(KIND_ORDER)), key=lambda k: -w.get(KIND_ORDER[k], 0.5))
         staged = [(KIND_ORDER[k], a[ok & (kind == k)], b[ok & (kind == k)]) for k in order
@@ -213,7 +349,7 @@ class LinkGraph:
         comps = guarded_components(len(self.ad_ids), staged, self.cfg.guards.max_cluster_size)
         ids, self.next_cluster_id = stable_ids(comps.labels, self.cluster_of, self.next_cluster_id)
         self.cluster_of = ids
-        return ids, comps, list(reasons.values())
+        return ids, comps, reasons
 
     def ad_edges(self, rows: set[int]) -> list[Edge]:
         """ad_edges (list of Edge): edges touching the given rows, with their evidence."""

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 
@@ -61,6 +62,45 @@ class ReaderNLP:
     exclusion_matcher: PhraseMatcher
     rules: dict[int, tuple[Any, Any]]
     exclusions: dict[int, str]  # match key -> indicator code whose hits it cancels (any lexicon)
+    # Prefilter for the token patterns (the dearest step): every pattern with a required literal word (its
+    # "anchor") gets its own small Matcher, run only on a window around tokens that carry that word; the
+    # few patterns without an anchor run on the whole doc (``free_matcher``).
+    anchors: Any = None  # numpy uint64 array of every anchor word's hash
+    anchor_groups: dict[int, list[int]] = field(default_factory=dict)  # word hash -> group indices
+    groups: list[tuple[Matcher, int]] = field(default_factory=list)  # (matcher, window)
+    free_matcher: Matcher | None = None
+
+    def token_matches(self, doc: Any) -> list[tuple[int, int, int]]:
+        """token_matches: Matcher hits, running each pattern only around tokens that carry its anchor word."""
+        out: list[tuple[int, int, int]] = []
+        if self.free_matcher is not None and len(self.free_matcher):
+            out.extend(self.free_matcher(doc))
+        if self.anchors is None or not len(self.anchors) or not len(doc):
+            return out
+        arr = doc.to_array([ORTH, LOWER, NORM])
+        rows = np.nonzero(np.isin(arr, self.anchors).any(axis=1))[0]
+        if not len(rows):
+            return out
+        where: dict[int, list[int]] = {}
+        for i in rows.tolist():
+            gids: set[int] = set()
+            for h in arr[i].tolist():
+                gids.update(self.anchor_groups.get(h, ()))
+            for g in gids:
+                where.setdefault(g, []).append(i)
+        n = len(doc)
+        for g, idx in where.items():
+            matcher, w = self.groups[g]
+            spans: list[list[int]] = []
+            for i in idx:
+                a, b = max(0, i - w), min(n, i + w + 1)
+                if spans and a <= spans[-1][1]:
+                    spans[-1][1] = max(spans[-1][1], b)
+                else:
+                    spans.append([a, b])
+            for a, b in spans:
+                out.extend((k, s + a, e + a) for k, s, e in matcher(doc[a:b]))
+        return out
 
 
 def _variants(phrase: str) -> set[str]:
@@ -85,6 +125,32 @@ def _norm_pattern(pattern: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
                                    else v) for k, v in val.items()}
         out.append(tok)
     return out
+
+
+_ANCHOR_ATTRS = ("NORM", "LOWER", "ORTH", "TEXT")
+
+
+def _anchor(pattern: list[dict[str, Any]]) -> list[str] | None:
+    """The literal words of the most selective required token of a pattern (None: no anchor, or unbounded)."""
+    if any(tok.get("OP") in ("*", "+") for tok in pattern):
+        return None
+    best: list[str] | None = None
+    best_cost = float("inf")
+    for tok in pattern:
+        if tok.get("OP") in ("?", "!"):
+            continue
+        for attr in _ANCHOR_ATTRS:
+            val = tok.get(attr)
+            if isinstance(val, str):
+                words = [val]
+            elif isinstance(val, dict) and set(val) == {"IN"} and isinstance(val["IN"], list) and val["IN"]:
+                words = val["IN"]
+            else:
+                continue
+            cost = sum(25 if len(str(x)) <= 3 else 1 for x in words)
+            if cost < best_cost:
+                best, best_cost = [str(x) for x in words], cost
+    return best
 
 
 def _blank(lang: str) -> Language:
@@ -115,6 +181,9 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
     lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     exclusion_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     matcher = Matcher(nlp.vocab)
+    free_matcher = Matcher(nlp.vocab)
+    groups: list[tuple[Matcher, int]] = []
+    anchor_groups: dict[int, list[int]] = {}
     rules: dict[int, tuple[Any, Any]] = {}
     exclusions: dict[int, str] = {}
     for lexicon in lexicons.lexicons:
@@ -125,11 +194,26 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
             docs = [nlp.make_doc(v) for p in ind.phrases for v in _variants(p)]
             if docs:
                 (lower_matcher if ind.attr == "LOWER" else phrase_matcher).add(key_name, docs)
-            if ind.patterns:
-                matcher.add(key_name, [_norm_pattern(p) for p in ind.patterns])
+            free = []
+            for p in ind.patterns:
+                normed = _norm_pattern(p)
+                words = _anchor(normed)
+                if words is None:
+                    free.append(normed)
+                    continue
+                matcher.add(key_name, [normed])  # the whole set, kept for callers that want one Matcher
+                one = Matcher(nlp.vocab)
+                one.add(key_name, [normed])
+                groups.append((one, len(normed) - 1))
+                for w in words:
+                    anchor_groups.setdefault(nlp.vocab.strings.add(w), []).append(len(groups) - 1)
+            if free:
+                free_matcher.add(key_name, free)
             if ind.exclusions:
                 ex_name = f"{key_name}:exclusion"
                 exclusions[nlp.vocab.strings.add(ex_name)] = ind.code
                 exclusion_matcher.add(ex_name, [nlp.make_doc(v) for p in ind.exclusions for v in _variants(p)])
     log.info("built %s pipeline for lexicons %s (%d rules)", lang, lexicons.key, len(rules))
-    return ReaderNLP(nlp, phrase_matcher, lower_matcher, matcher, exclusion_matcher, rules, exclusions)
+    anchors = np.array(sorted(anchor_groups), dtype=np.uint64)
+    return ReaderNLP(nlp, phrase_matcher, lower_matcher, matcher, exclusion_matcher, rules, exclusions, anchors,
+                     anchor_groups, groups, free_matcher)

@@ -32,6 +32,7 @@ _UNITS = frozenset([
 ])
 _ID_WORDS = frozenset({"id", "ref", "annonce", "annoncenr", "annonceid", "adid", "ad", "nr.", "cvr",
                        "order", "ordre", "postnr", "postnummer", "zip", "kode", "code", "pin"})
+_NUMBER_WORDS = frozenset({"nr", "no", "num", "number", "nummer", "#"})
 _CURRENCY_GAP = re.compile(r"[€$£]|,-")
 _DATE = re.compile(
     r"(?<![\d.\-/])(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?![\d.\-/]?\d)"
@@ -195,13 +196,23 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
     if k + 1 < len(tokens):
         nxt = tokens[k + 1][2].lower()
         nxt_gap = text[e:tokens[k + 1][0]]
-        if nxt in _UNITS and len(nxt_gap) <= 2 and "\n" not in nxt_gap:
+        after = text[tokens[k + 1][1]:tokens[k + 1][1] + 2]
+        # "9 t.me/x" or "5 m/" is a link, not a unit
+        is_link = len(after) == 2 and after[0] in "./" and after[1].isalnum()
+        if nxt in _UNITS and len(nxt_gap) <= 2 and "\n" not in nxt_gap and not is_link:
             return True
     else:
         nxt_gap = text[e:e + 3]
     if _CURRENCY_GAP.search(nxt_gap[:3]) or _CURRENCY_GAP.search(gap[-2:]) or "#" in gap[-2:]:
         return True
     if prev_word in _ID_WORDS and len(gap) <= 3:
+        return True
+    # "Annonce nr. 478580", "ad no 1234567", "ID-nr: 12345678": an ad number, not a phone
+    if prev_word in _NUMBER_WORDS and k >= 2 and tokens[k - 2][2].lower() in _ID_WORDS and len(gap) <= 4:
+        return True
+    # "anna_66", "mia.92" right after a name: a handle suffix, not the start of a number
+    if gap in ("_", ".") and k >= 1 and tokens[k - 1][2].isalpha() and len(tokens[k - 1][2]) > 2 and (
+            gap == "_" or text[max(0, tokens[k - 1][0] - 1):tokens[k - 1][0]] in ("@", "_", "/")):
         return True
     return bool(blocked) and _in_spans(s, blocked)
 

@@ -2,14 +2,21 @@
 
 Multi-index hashing (Norouzi et al.): each 64-bit pHash is split into ``chunks`` keys; two hashes within
 ``chunks * (radius + 1) - 1`` bits share at least one chunk within ``radius`` bits, so probing each chunk's
-sorted key array for the few keys near the query's chunk finds every candidate without a scan. Candidates
-are then verified on all view pairs with both pHash and dHash (``photos.is_duplicate`` rule, vectorised).
+sorted key array for the keys near the query's chunk finds every such candidate without a scan; pairs
+further apart are found whenever some chunk of some view pair survived intact (views multiply the
+chances). Candidates are verified on all view pairs with both pHash and dHash (``photos.is_duplicate``
+rule, vectorised).
+
+Cost: a random hash meets ``entries / 2**chunk_bits`` chance candidates per probed key, so the chunk width
+must grow with the index (``log2(entries)`` bits, Norouzi et al.): 3 chunks of 21-22 bits keep chance
+candidates at a few per photo up to ~10M photos (14 views each), which keeps the search near-linear.
 
 Two tables keep matching symmetric and incremental: ``views`` holds every view of every photo and is
 probed with a new photo's full view (the new photo is a crop/mirror of an old one); ``fulls`` holds full
 views and is probed with all of a new photo's views (an old photo is a crop of the new one).
-Duplicate groups come from union-find over verified pairs; a group's id is its oldest (smallest) photo id,
-so groups keep their id when they grow and merges keep the oldest id.
+Duplicate groups come from a vectorised union-find (connected components over verified pairs and the
+existing groups); a group's id is its oldest (smallest) photo id, so groups keep their id when they grow
+and merges keep the oldest id.
 """
 
 from __future__ import annotations
@@ -20,13 +27,26 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 log = logging.getLogger(__name__)
 
 N_VIEWS = 14  # 7 crops, plain and mirrored (classifiers.photos.CROPS)
+QUERY_BATCH = 20000  # query photos per probing batch (bounds candidate memory)
 
 
-def _single_bit_masks(bits: int, radius: int) -> np.ndarray:
+def _chunk_bounds(chunks: int) -> list[tuple[int, int]]:
+    """(shift, bits) of each chunk: 64 bits split as evenly as possible."""
+    out, shift = [], 0
+    for j in range(chunks):
+        bits = 64 // chunks + (1 if j < 64 % chunks else 0)
+        out.append((shift, bits))
+        shift += bits
+    return out
+
+
+def _bit_masks(bits: int, radius: int) -> np.ndarray:
     masks = [0]
     for r in range(1, radius + 1):
         for combo in combinations(range(bits), r):
@@ -34,38 +54,54 @@ def _single_bit_masks(bits: int, radius: int) -> np.ndarray:
             for b in combo:
                 m |= 1 << b
             masks.append(m)
-    return np.array(masks, dtype=np.uint64)
+    return np.array(masks, dtype=np.uint32)
 
 
 @dataclass
 class _ChunkTable:
-    """Sorted chunk keys -> row numbers of one hash column set, one array pair per chunk."""
+    """Sorted chunk keys (uint32) -> row numbers (int32) of one hash column, one array pair per chunk."""
 
     chunks: int
     keys: list[np.ndarray] = field(default_factory=list)
     rows: list[np.ndarray] = field(default_factory=list)
 
+    def _key(self, h: np.ndarray, j: int) -> np.ndarray:
+        shift, bits = _chunk_bounds(self.chunks)[j]
+        return ((h >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.uint32)
+
     def build(self, hashes: np.ndarray) -> None:
-        bits = 64 // self.chunks
-        mask = np.uint64((1 << bits) - 1)
         self.keys, self.rows = [], []
         for j in range(self.chunks):
-            k = (hashes >> np.uint64(j * bits)) & mask
-            order = np.argsort(k, kind="stable")
+            k = self._key(hashes, j)
+            order = np.argsort(k, kind="stable").astype(np.int32)
             self.keys.append(k[order])
-            self.rows.append(order.astype(np.int64))
+            self.rows.append(order)
 
-    def probe(self, q: np.ndarray, masks: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return (query row, table row) candidate pairs sharing a chunk within the mask radius."""
-        bits = 64 // self.chunks
-        cmask = np.uint64((1 << bits) - 1)
-        out_q, out_t = [], []
+    def extend(self, hashes: np.ndarray, start: int) -> None:
+        """Add rows ``start..`` (merge into the sorted arrays: O(n), no full re-sort)."""
+        if not self.keys:
+            self.build(hashes)
+            if start:
+                self.rows = [r + np.int32(start) for r in self.rows]
+            return
         for j in range(self.chunks):
-            if self.keys[j].size == 0:
+            k = self._key(hashes, j)
+            order = np.argsort(k, kind="stable")
+            nk, nr = k[order], (order + start).astype(np.int32)
+            pos = np.searchsorted(self.keys[j], nk, "right")
+            self.keys[j] = np.insert(self.keys[j], pos, nk)
+            self.rows[j] = np.insert(self.rows[j], pos, nr)
+
+    def probe(self, q: np.ndarray, radius: int, cap: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (query row, table row) candidate pairs sharing a chunk within ``radius`` bits."""
+        out_q, out_t = [], []
+        for j, (_, bits) in enumerate(_chunk_bounds(self.chunks)):
+            if not self.keys or self.keys[j].size == 0:
                 continue
-            qk = ((q >> np.uint64(j * bits)) & cmask)[:, None] ^ masks[None, :]
-            lo = np.searchsorted(self.keys[j], qk.ravel(), "left")
-            hi = np.searchsorted(self.keys[j], qk.ravel(), "right")
+            masks = _bit_masks(bits, radius)
+            qk = (self._key(q, j)[:, None] ^ masks[None, :]).ravel()
+            lo = np.searchsorted(self.keys[j], qk, "left")
+            hi = np.searchsorted(self.keys[j], qk, "right")
             cnt = hi - lo
             cnt[cnt > cap] = 0  # a bucket this full is a flat/placeholder image, not evidence
             total = int(cnt.sum())
@@ -73,12 +109,11 @@ class _ChunkTable:
                 continue
             qrow = np.repeat(np.repeat(np.arange(q.size), masks.size), cnt)
             starts = np.repeat(lo - np.concatenate(([0], np.cumsum(cnt)[:-1])), cnt)
-            pos = starts + np.arange(total)
             out_q.append(qrow)
-            out_t.append(self.rows[j][pos])
+            out_t.append(self.rows[j][starts + np.arange(total)])
         if not out_q:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        return np.concatenate(out_q), np.concatenate(out_t)
+        return np.concatenate(out_q), np.concatenate(out_t).astype(np.int64)
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:
@@ -88,39 +123,19 @@ def _popcount(x: np.ndarray) -> np.ndarray:
 class PhotoIndex:
     """PhotoIndex: photo ids with (pHash, dHash) per view; near-duplicate search and duplicate groups."""
 
-    def __init__(self, *, phash_max: int = 13, dhash_max: int = 18, chunks: int = 4, chunk_radius: int = 1,
+    def __init__(self, *, phash_max: int = 13, dhash_max: int = 18, chunks: int = 3, chunk_radius: int = 1,
                  bucket_cap: int = 5000) -> None:
         self.phash_max, self.dhash_max = phash_max, dhash_max
         self.chunks, self.chunk_radius, self.bucket_cap = chunks, chunk_radius, bucket_cap
         self.ids = np.empty(0, np.int64)
         self.p = np.empty((0, N_VIEWS), np.uint64)
         self.d = np.empty((0, N_VIEWS), np.uint64)
-        self.parent = np.empty(0, np.int64)  # union-find over rows
+        self.root = np.empty(0, np.int64)  # row of the group's oldest photo, per row
         self._views = _ChunkTable(chunks)
         self._fulls = _ChunkTable(chunks)
-        self._masks = _single_bit_masks(64 // chunks, chunk_radius)
 
     def __len__(self) -> int:
         return int(self.ids.size)
-
-    # -- union-find ---------------------------------------------------------------------------
-    def _find(self, x: int) -> int:
-        parent = self.parent
-        root = x
-        while parent[root] != root:
-            root = int(parent[root])
-        while parent[x] != root:
-            parent[x], x = root, int(parent[x])
-        return root
-
-    def _union(self, a: int, b: int) -> None:
-        ra, rb = self._find(a), self._find(b)
-        if ra != rb:
-            # The smaller row (older photo) stays root: group ids are the oldest photo's id.
-            if self.ids[ra] < self.ids[rb]:
-                self.parent[rb] = ra
-            else:
-                self.parent[ra] = rb
 
     # -- search -------------------------------------------------------------------------------
     def _verify(self, qp: np.ndarray, qd: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -137,24 +152,34 @@ class PhotoIndex:
     def query(self, p: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """query ((query row, index row) arrays): verified near-duplicates of each query photo.
 
-        p, d (uint64 arrays, shape (n, 14)): the query photos' view hashes.
+        p, d (uint64 arrays, shape (n, 14)): the query photos' view hashes. Probed in batches.
         """
         if len(self) == 0 or p.shape[0] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
+        outq, outt = [], []
+        for s in range(0, p.shape[0], QUERY_BATCH):
+            q, t = self._query_batch(p[s:s + QUERY_BATCH], d[s:s + QUERY_BATCH])
+            outq.append(q + s)
+            outt.append(t)
+        return np.concatenate(outq), np.concatenate(outt)
+
+    def _query_batch(self, p: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r, cap = self.chunk_radius, self.bucket_cap
         # (1) query full view vs every indexed view, (2) every query view vs indexed full views.
-        q1, t1 = self._views.probe(p[:, 0], self._masks, self.bucket_cap)
+        q1, t1 = self._views.probe(p[:, 0], r, cap)
         # Cheap pre-filter on the probed view pair before the full all-pairs verification.
         keep = _popcount(p[q1, 0] ^ self.p.ravel()[t1]) <= self.phash_max
         q1, t1 = q1[keep], t1[keep] // N_VIEWS
         pr = p.ravel()
-        q2, t2 = self._fulls.probe(pr, self._masks, self.bucket_cap)
+        q2, t2 = self._fulls.probe(pr, r, cap)
         keep = _popcount(pr[q2] ^ self.p[t2, 0]) <= self.phash_max
         q2, t2 = q2[keep] // N_VIEWS, t2[keep]
         qs, ts = np.concatenate((q1, q2)), np.concatenate((t1, t2))
         if qs.size == 0:
             return qs, ts
-        pair = np.unique(qs.astype(np.int64) * np.int64(len(self) + 1) + ts)
-        qs, ts = pair // (len(self) + 1), pair % (len(self) + 1)
+        n = np.int64(len(self) + 1)
+        pair = np.unique(qs.astype(np.int64) * n + ts)
+        qs, ts = pair // n, pair % n
         ok = self._verify(p[qs], d[qs], ts)
         return qs[ok], ts[ok]
 
@@ -167,51 +192,57 @@ class PhotoIndex:
         if ids.size == 0:
             return 0
         known = np.isin(ids, self.ids)
-        ids, p, d = ids[~known], p[~known], d[~known]
+        ids, p, d = ids[~known], p[~known].astype(np.uint64), d[~known].astype(np.uint64)
         n0 = len(self)
         self.ids = np.concatenate((self.ids, ids))
-        self.p = np.vstack((self.p, p.astype(np.uint64)))
-        self.d = np.vstack((self.d, d.astype(np.uint64)))
-        self.parent = np.concatenate((self.parent, np.arange(n0, len(self), dtype=np.int64)))
-        self._rebuild()
+        self.p = np.vstack((self.p, p))
+        self.d = np.vstack((self.d, d))
+        self.root = np.concatenate((self.root, np.arange(n0, len(self), dtype=np.int64)))
+        self._views.extend(p.ravel(), n0 * N_VIEWS)
+        self._fulls.extend(p[:, 0], n0)
         qs, ts = self.query(p, d)
         qs = qs + n0
         keep = qs != ts
-        pairs = 0
-        for a, b in zip(qs[keep].tolist(), ts[keep].tolist(), strict=True):
-            self._union(a, b)
-            pairs += 1
-        log.info("photo index: %d new photos, %d duplicate pairs, %d indexed", ids.size, pairs // 1, len(self))
-        return pairs
+        self._merge(qs[keep], ts[keep])
+        log.info("photo index: %d new photos, %d duplicate pairs, %d indexed", ids.size, int(keep.sum()), len(self))
+        return int(keep.sum())
 
-    def _rebuild(self) -> None:
-        self._views.build(self.p.ravel())
-        self._fulls.build(self.p[:, 0])
+    def _merge(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Vectorised union: connected components over the groups the pairs touch; oldest id becomes root."""
+        if a.size == 0:
+            return
+        ra, rb = self.root[a], self.root[b]
+        nodes, inv = np.unique(np.concatenate((ra, rb)), return_inverse=True)
+        k = nodes.size
+        g = coo_matrix((np.ones(a.size, np.int8), (inv[:a.size], inv[a.size:])), shape=(k, k))
+        _, lab = connected_components(g, directed=False)
+        # New root per component: the node with the smallest photo id.
+        order = np.lexsort((self.ids[nodes], lab))
+        first = np.flatnonzero(np.r_[True, lab[order][1:] != lab[order][:-1]])
+        comp_root = np.empty(lab.max() + 1, np.int64)
+        comp_root[lab[order][first]] = nodes[order][first]
+        new_root_of_node = comp_root[lab]
+        moved = nodes != new_root_of_node
+        if not moved.any():
+            return
+        pos = np.searchsorted(nodes, self.root)
+        hit = (pos < k) & (nodes[np.minimum(pos, k - 1)] == self.root)
+        self.root[hit] = new_root_of_node[pos[hit]]
+
+    def group_array(self) -> np.ndarray:
+        """group_array (int64 array): group id (oldest photo id) per indexed row, aligned with ``ids``."""
+        return self.ids[self.root]
 
     def groups(self) -> dict[int, int]:
         """groups (dict): photo id -> duplicate-group id (the group's oldest photo id)."""
-        if len(self) == 0:
-            return {}
-        roots = np.array([self._find(i) for i in range(len(self))], dtype=np.int64)
-        # Root may not be the minimum id if ids were added out of order; take the min per root.
-        order = np.argsort(roots, kind="stable")
-        r_sorted, ids_sorted = roots[order], self.ids[order]
-        starts = np.flatnonzero(np.r_[True, r_sorted[1:] != r_sorted[:-1]])
-        mins = np.minimum.reduceat(ids_sorted, starts)
-        gid = np.repeat(mins, np.diff(np.r_[starts, r_sorted.size]))
-        return dict(zip(ids_sorted.tolist(), gid.tolist(), strict=True))
-
-    def group_array(self) -> np.ndarray:
-        """group_array (int64 array): group id per indexed row, aligned with ``ids``."""
-        g = self.groups()
-        return np.array([g[i] for i in self.ids.tolist()], dtype=np.int64)
+        return dict(zip(self.ids.tolist(), self.group_array().tolist(), strict=True))
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        """save: write ids, hashes and union-find state; chunk tables are rebuilt on load (seconds)."""
+        """save: write ids, hashes and group roots; chunk tables are rebuilt on load (seconds)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, ids=self.ids, p=self.p, d=self.d, parent=self.parent,
+        np.savez(tmp, ids=self.ids, p=self.p, d=self.d, root=self.root,
                  params=np.array([self.phash_max, self.dhash_max, self.chunks, self.chunk_radius,
                                   self.bucket_cap]))
         tmp.replace(path)
@@ -221,8 +252,10 @@ class PhotoIndex:
         with np.load(path) as z:
             pm, dm, ch, cr, cap = (int(x) for x in z["params"])
             idx = cls(phash_max=pm, dhash_max=dm, chunks=ch, chunk_radius=cr, bucket_cap=cap)
-            idx.ids, idx.p, idx.d, idx.parent = z["ids"], z["p"], z["d"], z["parent"]
-        idx._rebuild()
+            idx.ids, idx.p, idx.d = z["ids"], z["p"], z["d"]
+            idx.root = z["root"] if "root" in z else np.arange(idx.ids.size, dtype=np.int64)
+        idx._views.build(idx.p.ravel())
+        idx._fulls.build(idx.p[:, 0])
         return idx
 
 

@@ -21,11 +21,13 @@ from classifiers.contacts import find_emails, find_handles
 from classifiers.facts import (
     Gazetteer,
     Mention,
+    People,
     choose_place,
     find_ages,
     find_nationality,
     find_spoken,
     load_gazetteer,
+    load_people,
     parse_age_field,
 )
 from classifiers.indicators import find_indicators
@@ -40,7 +42,7 @@ from config.settings import AppSettings
 log = logging.getLogger(__name__)
 
 # Bump when extraction code changes behaviour: stored readings with another stamp are re-read.
-READER_VERSION = "reader.v1"
+READER_VERSION = "reader.v2"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MESSENGER_NEAR = re.compile(r"(whats\s?app|wa|signal|telegram|viber|imessage)\W{0,12}(?:\+|\d|$)", re.I)
 _MESSENGER_KIND = {"whatsapp": "whatsapp", "whats app": "whatsapp", "wa": "whatsapp", "signal": "signal",
@@ -83,18 +85,22 @@ class Resources:
     lexicons: LexiconSet
     gazetteer: Gazetteer
     config: ReadingConfig
+    people: People | None = None  # config/people.yaml (language names, nationality words)
 
     @property
     def stamp(self) -> str:
-        """stamp (str): reader version plus lexicon key; a reading is current when its stamp equals this."""
-        return f"{READER_VERSION}|{self.lexicons.key}"
+        """stamp (str): reader version, lexicon key and people.yaml version; current when equal to this."""
+        people = f"|people.v{self.people.version}" if self.people is not None else ""
+        return f"{READER_VERSION}|{self.lexicons.key}{people}"
 
 
 @lru_cache(maxsize=4)
 def _resources(config_dir: str, mtime_key: tuple[float, ...]) -> Resources:
     root = Path(config_dir)
+    people_path = root / "people.yaml"
     res = Resources(load_lexicons(root / "lexicons"), load_gazetteer(root / "gazetteer" / "dk.yaml"),
-                    load_reading_config(root / "reading.yaml"))
+                    load_reading_config(root / "reading.yaml"), load_people(people_path) if people_path.exists()
+                    else load_people())
     warm_up(res)
     return res
 
@@ -110,7 +116,8 @@ def warm_up(res: Resources) -> None:
 def load_resources(settings: AppSettings) -> Resources:
     """load_resources (Resources): reloaded when any lexicon, gazetteer or reading.yaml file changes."""
     root = Path(settings.config_dir)
-    files = sorted([*root.glob("lexicons/*/*.y*ml"), *root.glob("gazetteer/*.yaml"), root / "reading.yaml"])
+    files = sorted([*root.glob("lexicons/*/*.y*ml"), *root.glob("gazetteer/*.yaml"), root / "reading.yaml",
+                    root / "people.yaml"])
     return _resources(str(root), tuple(f.stat().st_mtime for f in files if f.exists()))
 
 
@@ -157,7 +164,7 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
     """
     res = resources or load_resources(settings)
     if lexicons is not None and lexicons is not res.lexicons:
-        res = Resources(lexicons, res.gazetteer, res.config)
+        res = Resources(lexicons, res.gazetteer, res.config, res.people)
         warm_up(res)
     cfg = res.config
     raw = dict(raw_fields or {}) if isinstance(raw_fields, Mapping) else {}
@@ -338,14 +345,14 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
             out["price_evidence"] = evidence
 
     def do_people() -> None:
-        out["spoken_languages"] = tuple(find_spoken(ct.text))
+        out["spoken_languages"] = tuple(find_spoken(ct.text, res.people))
         nat = None
         for value in _field_list(raw.get("nationality")):
-            found = find_nationality(f"nationality: {value}", "field")
+            found = find_nationality(f"nationality: {value}", "field", res.people)
             if found:
                 nat = found[0].value
         if nat is None:
-            found = find_nationality(ct.text, "")
+            found = find_nationality(ct.text, "", res.people)
             nat = found[0].value if found else None
         out["nationality"] = nat
 

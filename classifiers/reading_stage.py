@@ -19,7 +19,7 @@ from classifiers.market import update_low_price
 from classifiers.reading import READER_VERSION, AdReading, Resources, load_resources, read_ad
 from config.settings import AppSettings
 from storage.models.reading import AdReading as AdReadingRow
-from storage.reading_repo import count_unread, replace_reading, unread_versions
+from storage.reading_repo import count_unread, replace_readings, unread_versions
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -75,9 +75,16 @@ def hit_rows(reading: AdReading) -> list[dict[str, Any]]:
 def to_row(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res: Resources,
            duration_ms: float) -> AdReadingRow:
     """to_row (AdReadingRow): the ``ad_reading`` row of one reading."""
+    return AdReadingRow(**to_values(reading, version_id=version_id, ad_id=ad_id, site_id=site_id, res=res,
+                                    duration_ms=duration_ms))
+
+
+def to_values(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res: Resources,
+              duration_ms: float) -> dict[str, Any]:
+    """to_values (dict): the ``ad_reading`` column values of one reading (for bulk inserts)."""
     facts = _nul_free(reading.as_dict())
     facts.pop("indicators", None)
-    return AdReadingRow(
+    return dict(
         ad_version_id=version_id, ad_id=ad_id, site_id=site_id, stamp=res.stamp, reader_version=READER_VERSION,
         lexicon_versions=res.lexicons.versions(), language=reading.language, age=reading.age, city=reading.city,
         area=reading.area, price_dkk_per_hour=reading.price_dkk_per_hour, nationality=reading.nationality,
@@ -105,14 +112,14 @@ def process_readings(session: Session, settings: AppSettings, *, reprocess: bool
                                    reprocess=reprocess)
             if not rows:
                 break
+            batch: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = []
             for vid, ad_id, site_id, title, text, raw_fields in rows:
                 t0 = time.perf_counter()
                 reading = read_ad(title, text, raw_fields or {}, settings=settings, resources=res)
                 ms = (time.perf_counter() - t0) * 1000
                 contacts, hits = contact_rows(reading), hit_rows(reading)
-                replace_reading(session=session, ad_version_id=vid, contacts=contacts, hits=hits,
-                                reading=to_row(reading, version_id=vid, ad_id=ad_id, site_id=site_id, res=res,
-                                               duration_ms=ms))
+                batch.append((to_values(reading, version_id=vid, ad_id=ad_id, site_id=site_id, res=res,
+                                        duration_ms=ms), contacts, hits))
                 stats.read += 1
                 stats.partial += bool(reading.skipped or reading.errors)
                 stats.errors += len(reading.errors)
@@ -121,6 +128,7 @@ def process_readings(session: Session, settings: AppSettings, *, reprocess: bool
                 for h in hits:
                     stats.by_code[h["code"]] = stats.by_code.get(h["code"], 0) + 1
                 last_id = vid
+            replace_readings(session=session, items=batch)
             session.commit()
             bar.advance(task, len(rows))
     stats.low_price = update_low_price(session=session, stamp=res.stamp, cfg=res.config.low_price)

@@ -33,7 +33,10 @@ _PRICE = re.compile(r"(?:(?:kr|dkk|eur|€|\$|£)\.?\s*\d[\d.,]*|\d[\d.,]*\s*(?:
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _NUM = re.compile(r"\d+")
 _TOKEN = re.compile(r"<[a-z]+>|[^\W\d_]+", re.U)
-_SENT_END = re.compile(r"[.!?\n:;]\s*$")
+
+
+_WORDCHARS = re.compile(r"\w+")
+_PUNCT = "\"'.,!?:;()[]{}*-_~/"
 
 
 def mask_text(text: str, names: Iterable[str] = ()) -> str:
@@ -47,19 +50,20 @@ def mask_text(text: str, names: Iterable[str] = ()) -> str:
     t = _PRICE.sub(" <price> ", t)
     t = _PHONE.sub(" <phone> ", t)
     t = _NUM.sub(" <num> ", t)
-    for name in names:
-        if name and len(name) > 1:
+    single = {n.lower() for n in names if n and len(n) > 1 and _WORDCHARS.fullmatch(n)}
+    for name in names:  # multi-word names (rare): a regex each
+        if name and len(name) > 1 and name.lower() not in single:
             t = re.sub(rf"\b{re.escape(name)}\b", " <name> ", t, flags=re.I)
     # Capitalised words inside a sentence are mostly names and places: mask them too.
     out: list[str] = []
     prev_end = True
-    for m in re.finditer(r"\S+", t):
-        w = m.group(0)
-        if not prev_end and w[:1].isupper() and not w.isupper():
+    for w in t.split():
+        own_name = bool(single) and w.strip(_PUNCT).lower() in single
+        if own_name or (not prev_end and w[:1].isupper() and not w.isupper()):
             out.append("<name>")
         else:
             out.append(w)
-        prev_end = bool(_SENT_END.search(w))
+        prev_end = w[-1] in ".!?:;"
     return " ".join(out).lower()
 
 

@@ -195,3 +195,59 @@ def load_reading_config(path: Path) -> ReadingConfig:
         raise ConfigError([format_problem("C101", path.name, "", f"cannot read YAML: {exc}")]) from exc
     except ValidationError as exc:
         raise ConfigError(pydantic_problems("C102", path.name, exc)) from exc
+
+
+class Nationality(StrictModel):
+    """Nationality (model): words that state one nationality: adjectives ("rumænsk") and country names."""
+
+    adjectives: tuple[str, ...] = Field(min_length=1)
+    countries: tuple[str, ...] = ()
+
+    @field_validator("adjectives", "countries")
+    @classmethod
+    def _lower(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not w.strip() or w != w.lower() for w in v):
+            raise ValueError("words must be non-empty and lower case")
+        return v
+
+
+class PeopleConfig(StrictModel):
+    """PeopleConfig (model): ``config/people.yaml``: spoken-language names and nationality words.
+
+    Context for outreach only (which language, which partner NGO); never a risk factor.
+    """
+
+    version: int = Field(ge=1)
+    languages: dict[str, tuple[str, ...]]
+    nationalities: dict[str, Nationality]
+
+    @field_validator("languages")
+    @classmethod
+    def _langs(cls, v: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for code, names in v.items():
+            if len(code) != 2 or not code.islower() or not code.isalpha():
+                raise ValueError(f"{code!r}: language keys are ISO 639-1 codes such as 'da'")
+            if not names or any(not n.strip() or n != n.lower() for n in names):
+                raise ValueError(f"{code}: names must be non-empty and lower case")
+        return v
+
+    @field_validator("nationalities")
+    @classmethod
+    def _nats(cls, v: dict[str, Nationality]) -> dict[str, Nationality]:
+        for code in v:
+            if len(code) != 2 or not code.isupper() or not code.isalpha():
+                raise ValueError(f"{code!r}: nationality keys are ISO 3166 alpha-2 codes such as 'RO'")
+        return v
+
+
+def load_people_config(path: Path) -> PeopleConfig:
+    """load_people_config (PeopleConfig): C101/C102 errors when unreadable or invalid."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return PeopleConfig.model_validate(data)
+    except OSError as exc:
+        raise ConfigError([format_problem("C101", path.name, "", f"cannot read: {exc}")]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError([format_problem("C101", path.name, "", f"cannot read YAML: {exc}")]) from exc
+    except ValidationError as exc:
+        raise ConfigError(pydantic_problems("C102", path.name, exc)) from exc

@@ -21,9 +21,9 @@ class PhotoConfig(_Strict):
     phash_max_distance: int = Field(13, ge=0, le=32)
     dhash_max_distance: int = Field(18, ge=0, le=64)
     # A photo group seen with more distinct contacts or ads than this is a logo/placeholder: it links nothing.
-    too_common_contacts: int = Field(20, ge=2)
+    too_common_contacts: int = Field(5, ge=2)  # distinct phone numbers
     too_common_ads: int = Field(400, ge=2)
-    index_chunks: int = Field(4, ge=2, le=8)  # multi-index hashing: the 64 bits split into this many keys
+    index_chunks: int = Field(3, ge=2, le=8)  # multi-index hashing: the 64 bits split into this many keys
     index_chunk_radius: int = Field(1, ge=0, le=2)  # probe keys within this many bits of each chunk
     index_bucket_cap: int = Field(5000, ge=10)  # a fuller bucket (flat images) is too common to use
 

@@ -94,9 +94,12 @@ class BrowserAction(StrictModel):
 
     @model_validator(mode="after")
     def _one_step(self) -> BrowserAction:
-        steps = [self.click, self.wait_for, self.scroll or None, self.wait_ms]
+        # click + wait_for together: wait only when something was clicked (e.g. a 'show number' button
+        # that most ads lack), so pages without the button cost no timeout.
+        steps = [self.click, None if self.click else self.wait_for, self.scroll or None, self.wait_ms]
         if sum(s is not None for s in steps) != 1:
-            raise ValueError("each action has exactly one of click, wait_for, scroll, wait_ms")
+            raise ValueError("each action has exactly one of click (optionally with wait_for), wait_for, scroll, "
+                             "wait_ms")
         for css in (self.click, self.wait_for):
             if css:
                 check_selector(css)

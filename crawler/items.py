@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(repr=False)
 class AdItem:
     """AdItem: one fetched ad page; ``photos``/``photo_failures`` are filled by the photo pipeline."""
 
@@ -24,3 +24,8 @@ class AdItem:
     photos: list[Any] = field(default_factory=list)
     photo_requests: list[str] = field(default_factory=list)  # URLs fetched this run, in order
     photo_failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        # Never the HTML: items end up in logs and tracebacks.
+        return (f"AdItem(site_id={self.site_id!r}, external_id={self.external_id!r}, url={self.url!r}, "
+                f"photos={len(self.photos)}, html_bytes={len(self.html or b'')})")

@@ -38,6 +38,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
+        page = request.meta.pop("playwright_page", None)
+        if page is not None:  # a browser page per failed attempt would exhaust the context's page limit
+            await page.close()
         retries = request.meta.get("retry_times", 0)
         if retries < request.meta.get("max_retry_times", self.max_retry_times):
             delay = retry_delay(response, retries, base=self.backoff_base, cap=self.backoff_max)

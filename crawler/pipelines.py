@@ -6,6 +6,7 @@ import hashlib
 import io
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 from scrapy import Request, Spider
@@ -76,11 +77,11 @@ class PhotoPipeline(FilesPipeline):
         known = spider.store.known_photo_urls(item.external_id)
         requests = []
         for url in item.photo_urls:
-            host = url.split("/", 3)[2].split(":")[0] if "://" in url else ""
+            if url in known:  # stored (or rejected) on an earlier night: no photo traffic
+                continue
+            host = urlsplit(url).hostname or ""
             if not host_allowed(host, spider.site.allowed_domains):
                 item.photo_failures.append((url, "off-site: outside allowed_domains"))
-                continue
-            if url in known:
                 continue
             item.photo_requests.append(url)
             requests.append(Request(url, callback=NO_CALLBACK, meta={"download_maxsize": self.max_bytes}))

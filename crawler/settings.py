@@ -23,6 +23,7 @@ TELNETCONSOLE_ENABLED = False
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+LOG_FORMATTER = "crawler.logformatter.AdLogFormatter"  # never dump a page's HTML into the log
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -77,7 +78,7 @@ def build_crawl_settings(app_settings: AppSettings, site: SiteDefinition) -> dic
         "CONCURRENT_REQUESTS": max(16, pol.concurrency * 2),
         "CONCURRENT_REQUESTS_PER_DOMAIN": pol.concurrency,
         "DOWNLOAD_DELAY": pol.download_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": pol.download_delay > 0,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if pol.download_delay > 0 else 0.0,  # ±50 %, as browsers vary
         "AUTOTHROTTLE_ENABLED": pol.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(pol.download_delay, 0.1),
         "AUTOTHROTTLE_MAX_DELAY": 30.0,

@@ -134,10 +134,12 @@ def known_ads(*, session: Session, site_id: str) -> dict[str, tuple[int, str | N
         .where(Ad.site_id == site_id)
     ).all()
     photos: dict[int, set[str]] = {}
-    for ad_id, url in session.execute(
-        select(AdPhoto.ad_id, AdPhoto.source_url).join(Ad, Ad.id == AdPhoto.ad_id).where(Ad.site_id == site_id)
-    ):
-        photos.setdefault(ad_id, set()).add(url)
+    # Photo URLs already stored, and ones already rejected (a broken file at a URL is not fetched nightly).
+    for table in (AdPhoto, PhotoFailure):
+        for ad_id, url in session.execute(
+            select(table.ad_id, table.source_url).join(Ad, Ad.id == table.ad_id).where(Ad.site_id == site_id)
+        ):
+            photos.setdefault(ad_id, set()).add(url)
     return {ext: (ad_id, sha, photos.get(ad_id, set())) for ext, ad_id, sha in rows}
 
 
@@ -157,24 +159,42 @@ def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[A
     """save_ads (SaveCounts): upsert a batch of ads in ONE transaction.
 
     Unchanged content only moves ``last_seen_at``; changed content adds an AdVersion; a removed ad that
-    reappears is active again.
+    reappears is active again. The batch's ads, versions and photo failures are read with one query each
+    (not one per ad), which keeps storage off the crawl's critical path.
     """
     counts = SaveCounts()
+    records = list({rec.external_id: rec for rec in records}.values())  # last fetch of an ad wins
+    if not records:
+        return counts
+    ext_ids = [rec.external_id for rec in records]
+    ads = {ad.external_id: ad for ad in session.scalars(
+        select(Ad).where(Ad.site_id == site_id, Ad.external_id.in_(ext_ids)))}
+    ad_ids = [ad.id for ad in ads.values()]
+    versions: dict[tuple[int, str], int] = {}
+    failures: set[tuple[int, str]] = set()
+    if ad_ids:
+        versions = {(ad_id, sha): vid for vid, ad_id, sha in session.execute(
+            select(AdVersion.id, AdVersion.ad_id, AdVersion.content_sha256).where(AdVersion.ad_id.in_(ad_ids)))}
+        failures = {(ad_id, url) for ad_id, url in session.execute(
+            select(PhotoFailure.ad_id, PhotoFailure.source_url).where(PhotoFailure.ad_id.in_(ad_ids)))}
+    new_ads = []
     for rec in records:
-        ad = session.scalar(select(Ad).where(Ad.site_id == site_id, Ad.external_id == rec.external_id))
-        if ad is None:
+        if rec.external_id not in ads:
             ad = Ad(site_id=site_id, external_id=rec.external_id, url=rec.url, first_seen_at=rec.seen_at)
             session.add(ad)
-            session.flush()
-            counts.new += 1
-            is_new = True
-        else:
-            is_new = False
+            ads[rec.external_id] = ad
+            new_ads.append(rec.external_id)
+    if new_ads:
+        session.flush()  # ids for the new ads, in one round of INSERTs
+    counts.new = len(new_ads)
+    new_versions: list[tuple[Ad, AdVersion]] = []
+    for rec in records:
+        ad = ads[rec.external_id]
+        is_new = rec.external_id in new_ads
         ad.url, ad.last_seen_at, ad.last_run_id = rec.url, rec.seen_at, run_id
         if ad.status != "active":
             ad.status, ad.removed_at, ad.removed_run_id = "active", None, None
-        version_id = session.scalar(select(AdVersion.id).where(
-            AdVersion.ad_id == ad.id, AdVersion.content_sha256 == rec.content_sha256))
+        version_id = versions.get((ad.id, rec.content_sha256))
         if version_id is None:
             version = AdVersion(
                 ad_id=ad.id, run_id=run_id, content_sha256=rec.content_sha256, seen_at=rec.seen_at,
@@ -183,13 +203,13 @@ def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[A
                 html_gz=gzip.compress(rec.html, compresslevel=6) if rec.html is not None else None,
             )
             session.add(version)
-            session.flush()
-            version_id = version.id
+            new_versions.append((ad, version))
             if not is_new:
                 counts.changed += 1
-        elif not is_new:
-            counts.unchanged += 1
-        ad.current_version_id = version_id
+        else:
+            ad.current_version_id = version_id
+            if not is_new:
+                counts.unchanged += 1
         for position, photo in enumerate(rec.photos):
             insert_ignore(session, AdPhoto, {
                 "ad_id": ad.id, "photo_id": _photo_id(session, photo), "source_url": photo.url,
@@ -197,7 +217,13 @@ def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[A
             }, ["ad_id", "photo_id"])
             counts.photos += 1
         for url, reason in rec.photo_failures:
-            session.add(PhotoFailure(ad_id=ad.id, source_url=url, reason=reason[:200]))
+            if (ad.id, url) not in failures:  # one row per ad and URL, not one per night
+                failures.add((ad.id, url))
+                session.add(PhotoFailure(ad_id=ad.id, source_url=url, reason=reason[:200]))
+    if new_versions:
+        session.flush()
+        for ad, version in new_versions:
+            ad.current_version_id = version.id
     session.commit()
     return counts
 

@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 from storage.models import (
     Ad,
     AdCluster,
+    AdContact,
     AdEdge,
     AdPhoto,
+    AdReading,
     AdVersion,
     Cluster,
+    IndicatorHit,
     NetworkIndicator,
     Photo,
     PhotoHash,
@@ -133,4 +136,29 @@ def ad_network_fields(*, session: Session, ad_ids: Sequence[int]) -> dict[int, d
          .order_by(AdPhoto.ad_id, AdPhoto.position))
     for ad_id, pid, gid in session.execute(q):
         out[ad_id]["images"].append({"photo_id": pid, "group": gid if gid is not None else pid})
+    return out
+
+
+def latest_readings(*, session: Session) -> dict[int, AdReading]:
+    """latest_readings (dict): ad id -> its newest reading (highest id) of the ad's current version."""
+    newest = (select(func.max(AdReading.id)).join(Ad, Ad.current_version_id == AdReading.ad_version_id)
+              .group_by(AdReading.ad_id))
+    return {r.ad_id: r for r in session.scalars(select(AdReading).where(AdReading.id.in_(newest)))}
+
+
+def reading_contacts(*, session: Session, reading_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """reading_contacts (dict): reading id -> [(kind, normalised value)]."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    q = select(AdContact.reading_id, AdContact.kind, AdContact.value).where(AdContact.reading_id.in_(list(reading_ids)))
+    for rid, kind, value in session.execute(q):
+        out.setdefault(rid, []).append((kind, value))
+    return out
+
+
+def reading_codes(*, session: Session, reading_ids: Sequence[int]) -> dict[int, list[str]]:
+    """reading_codes (dict): reading id -> indicator codes hit."""
+    out: dict[int, list[str]] = {}
+    q = select(IndicatorHit.reading_id, IndicatorHit.code).where(IndicatorHit.reading_id.in_(list(reading_ids)))
+    for rid, code in session.execute(q):
+        out.setdefault(rid, []).append(code)
     return out

@@ -196,11 +196,21 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def phone_candidates(digits: str, region_code: str = "45") -> list[str]:
+    """phone_candidates (list): E.164 forms a digits-only query may stand for ("21456355" -> "+4521456355")."""
+    out = ["+" + digits]
+    if len(digits) == 8:  # a national number without country code (Danish numbers have 8 digits)
+        out.append(f"+{region_code}{digits}")
+    if digits.startswith("00"):
+        out.append("+" + digits[2:])
+    return out
+
+
 def search_ads_stmt(query: str) -> Select[Any]:
     """search_ads_stmt (Select): ads whose current version matches a phone (any format), e-mail, handle or
     free text. A phone query matches the stored phone fields and the text with separators removed."""
     q = query.strip()
-    stmt = (select(Ad.id).join(AdVersion, AdVersion.id == Ad.current_version_id))
+    stmt = select(Ad.id).join(AdVersion, AdVersion.id == Ad.current_version_id)
     digits = digits_of(q)
     if digits:
         # Compare on digits only; the local part (last 8) catches numbers written without +45.
@@ -212,6 +222,22 @@ def search_ads_stmt(query: str) -> Select[Any]:
     return stmt.where(or_(func.lower(AdVersion.text).like(pattern, escape="\\"),
                           func.lower(func.coalesce(AdVersion.title, "")).like(pattern, escape="\\"),
                           func.lower(_json_text(AdVersion.raw_fields)).like(pattern, escape="\\")))
+
+
+def _contact_matches(session: Session, query: str, limit: int) -> list[int]:
+    """Ads whose extracted contacts equal the query: phones by E.164, e-mails and handles by value (indexed)."""
+    q = query.strip()
+    digits = digits_of(q)
+    if digits:
+        cond = and_(AdContact.kind == "phone", AdContact.value.in_(phone_candidates(digits)))
+    elif "@" in q[1:] and " " not in q:
+        cond = and_(AdContact.kind == "email", AdContact.value == q.lower())
+    elif q.startswith("@") and " " not in q:
+        cond = and_(AdContact.kind.like("handle%"), AdContact.value.in_([q, q[1:], q.lower(), q[1:].lower()]))
+    else:
+        return []
+    return list(session.scalars(select(AdContact.ad_id).where(cond).distinct().order_by(AdContact.ad_id.desc())
+                                .limit(limit)))
 
 
 def _json_text(column: Any) -> Any:
@@ -258,9 +284,14 @@ def _ad_rows(session: Session, ids: Sequence[int], extra: dict[int, dict[str, An
 
 
 def search_ads(*, session: Session, query: str, limit: int = 100) -> list[AdRow]:
+    """search_ads (list): ads with an extracted contact equal to the query (exact, indexed), or else ads whose
+    text matches; newest first."""
     if not query.strip():
         return []
-    ids = list(session.scalars(search_ads_stmt(query).order_by(Ad.last_seen_at.desc(), Ad.id.desc()).limit(limit)))
+    ids = _contact_matches(session, query, limit)
+    if not ids:  # the extract stage found nobody with this contact: fall back to the raw text
+        # Newest ids first lets the database stop after ``limit`` matches instead of sorting every match.
+        ids = list(session.scalars(search_ads_stmt(query).order_by(Ad.id.desc()).limit(limit)))
     return _ad_rows(session, ids)
 
 
@@ -285,9 +316,6 @@ def ad_detail(*, session: Session, ad_id: int) -> AdDetail | None:
     return AdDetail(ad=ad, site=session.get(Site, ad.site_id), versions=versions, photos=photos,
                     labels=labels_for(session=session, ad_id=ad_id))
 
-
-def photo_for_ad_ids(*, session: Session, photo_id: int) -> list[int]:
-    return list(session.scalars(select(AdPhoto.ad_id).where(AdPhoto.photo_id == photo_id)))
 
 
 # ------------------------------------------------------------------------------------------ overview
@@ -319,16 +347,14 @@ def crawl_health(*, session: Session, unhealthy_limit: int = 3) -> list[SiteHeal
 
 
 def ads_per_day(*, session: Session, days: int = 14, now: datetime | None = None) -> list[tuple[str, int]]:
-    """ads_per_day (list): (YYYY-MM-DD, ads first seen that day) for the last ``days`` days, oldest first."""
+    """ads_per_day (list): (YYYY-MM-DD, ads first seen that day, UTC) for the last ``days`` days, oldest first."""
     now = now or utcnow()
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    stamps = session.scalars(select(Ad.first_seen_at).where(Ad.first_seen_at >= start))
-    counts: dict[str, int] = {}
-    for ts in stamps:
-        key = ts.strftime("%Y-%m-%d")
-        counts[key] = counts.get(key, 0) + 1
-    return [((start + timedelta(days=i)).strftime("%Y-%m-%d"), counts.get((start + timedelta(days=i))
-             .strftime("%Y-%m-%d"), 0)) for i in range(days)]
+    day = func.date(Ad.first_seen_at)
+    counts = {str(d)[:10]: int(n) for d, n in session.execute(
+        select(day, func.count()).where(Ad.first_seen_at >= start).group_by(day))}
+    keys = [(start + timedelta(days=i)).strftime("%Y-%m-%d") for i in range(days)]
+    return [(k, counts.get(k, 0)) for k in keys]
 
 
 def count_new_ads(*, session: Session, since: datetime) -> int:

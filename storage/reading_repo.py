@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models.crawl import Ad, AdVersion
@@ -50,6 +50,34 @@ def replace_reading(*, session: Session, ad_version_id: int, reading: AdReading,
     session.add_all([IndicatorHit(reading_id=reading.id, ad_id=reading.ad_id, ad_version_id=ad_version_id, **h)
                      for h in hits])
     return reading
+
+
+def replace_readings(*, session: Session, items: Sequence[tuple[dict[str, Any], list[dict[str, Any]],
+                                                                  list[dict[str, Any]]]]) -> None:
+    """replace_readings: bulk form of ``replace_reading`` for one batch of (reading values, contacts, hits).
+
+    Three deletes and three multi-row inserts per batch instead of a flush per ad.
+    """
+    if not items:
+        return
+    version_ids = [r["ad_version_id"] for r, _, _ in items]
+    old_ids = list(session.scalars(select(AdReading.id).where(AdReading.ad_version_id.in_(version_ids))))
+    for i in range(0, len(old_ids), 900):
+        chunk = old_ids[i:i + 900]
+        session.execute(delete(AdContact).where(AdContact.reading_id.in_(chunk)))
+        session.execute(delete(IndicatorHit).where(IndicatorHit.reading_id.in_(chunk)))
+        session.execute(delete(AdReading).where(AdReading.id.in_(chunk)))
+    ids = session.scalars(insert(AdReading).returning(AdReading.id, sort_by_parameter_order=True),
+                          [r for r, _, _ in items]).all()
+    contacts, hits = [], []
+    for rid, (r, cs, hs) in zip(ids, items, strict=True):
+        base = {"reading_id": rid, "ad_id": r["ad_id"], "ad_version_id": r["ad_version_id"]}
+        contacts += [base | c for c in cs]
+        hits += [base | h for h in hs]
+    if contacts:
+        session.execute(insert(AdContact), contacts)
+    if hits:
+        session.execute(insert(IndicatorHit), hits)
 
 
 def priced_readings(*, session: Session, stamp: str) -> Sequence[Any]:

@@ -38,14 +38,28 @@ def _print_stats(stats: Stats) -> None:
         console.print("hits by code: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.by_code.items())))
 
 
-def process(no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar (cron logs).")) -> None:
-    """Read every new or stale ad version: contacts, facts, indicators (incremental)."""
-    _print_stats(run_reading(load_settings(), progress=not no_progress))
+def process(no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar (cron logs)."),
+            reading_only: bool = typer.Option(False, "--reading-only", help="Skip linking/scoring/leads.")) -> None:
+    """Process new ads: read them (contacts, facts, indicators), then link, cluster, score, open leads."""
+    _process(reprocess=False, progress=not no_progress, reading_only=reading_only)
 
 
-def reprocess(no_progress: bool = typer.Option(False, "--no-progress")) -> None:
-    """Re-read every stored ad version (after a lexicon or reader change)."""
-    _print_stats(run_reading(load_settings(), reprocess=True, progress=not no_progress))
+def reprocess(no_progress: bool = typer.Option(False, "--no-progress"),
+              reading_only: bool = typer.Option(False, "--reading-only")) -> None:
+    """Re-read every stored ad version (after a lexicon or reader change), then link and score again."""
+    _process(reprocess=True, progress=not no_progress, reading_only=reading_only)
+
+
+def _process(*, reprocess: bool, progress: bool, reading_only: bool) -> None:
+    settings = load_settings()
+    if reading_only:
+        _print_stats(run_reading(settings, reprocess=reprocess, progress=progress))
+        return
+    from adwatch.nightly import process_all
+
+    result = process_all(settings, reprocess=reprocess, progress=progress)
+    _print_stats(result.reading)
+    console.print(f"[green]linked[/green] {result.linking}")
 
 
 def _load_truth(path: Path) -> list[dict[str, Any]]:

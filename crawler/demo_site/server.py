@@ -37,6 +37,13 @@ _FRICTION_PREFIXES = ("/rodelygte/", "/nightlist/", "/jsads/")
 _DETAIL = re.compile(r"^/(rodelygte/annonce/|nightlist/ad/|jsads/api/ad/)")
 
 
+class _Server(ThreadingHTTPServer):
+    """A deeper listen backlog: a browser plus Scrapy open many connections at once (default is 5)."""
+
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def _unit(*key: object) -> float:
     """Deterministic number in [0, 1) for ``key``."""
     return int.from_bytes(hashlib.blake2b(repr(key).encode(), digest_size=8).digest(), "big") / 2**64
@@ -72,7 +79,7 @@ class DemoSite:
     def start(self) -> DemoSite:
         """Bind and serve in a daemon thread; returns self."""
         handler = type("Handler", (_Handler,), {"site": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server = _Server((self.host, self.port), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="demo-site", daemon=True)

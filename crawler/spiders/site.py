@@ -67,14 +67,18 @@ class SiteSpider(Spider):
     def _request(self, url: str, kind: str, spec: PageRender, *, browser: bool = False, **meta: Any) -> Request:
         meta["kind"] = kind
         cookies = dict(self.site.age_gate.cookies) if self.site.age_gate else {}
+        if kind == "ad":
+            # 404/410 reach the callback (the ad was removed) instead of being dropped as errors.
+            meta["handle_httpstatus_list"] = list(self.site.removed_statuses)
         if spec.render == "browser" or browser:
+            # A page that starts by waiting for a selector need not also wait for network idle.
+            wait_until = "load" if spec.actions and spec.actions[0].wait_for else "networkidle"
             meta.update(playwright=True, playwright_include_page=True, playwright_context="default",
-                        playwright_page_goto_kwargs={"wait_until": "networkidle"})
+                        playwright_page_goto_kwargs={"wait_until": wait_until},
+                        playwright_page_init_callback=self._share_cookies)
             return Request(url, callback=self.parse_browser, errback=self.on_error, meta=meta, cookies=cookies,
                            dont_filter=meta.pop("dont_filter", False))
         callback = self.parse_listing if kind == "listing" else self.parse_ad
-        if kind == "ad":
-            meta["handle_httpstatus_list"] = list(self.site.removed_statuses)
         return Request(url, callback=callback, errback=self.on_error, meta=meta, cookies=cookies,
                        dont_filter=meta.pop("dont_filter", False))
 
@@ -99,13 +103,32 @@ class SiteSpider(Spider):
         # The page we wanted is the first URL before any redirect to the gate.
         original = (response.meta.get("original_url") or (response.meta.get("redirect_urls") or [None])[0]
                     or response.request.url)
-        meta = {**{k: v for k, v in response.meta.items() if not k.startswith(_INTERNAL_META)},
+        # The gate is passed over plain HTTP (its cookie lands in Scrapy's jar, which browser pages share);
+        # the page we wanted is then fetched again, in the browser if its page type needs one.
+        meta = {**{k: v for k, v in response.meta.items()
+                   if not k.startswith(_INTERNAL_META) and not k.startswith("playwright") and k != "rendered"},
                 "gate_tries": response.meta.get("gate_tries", 0) + 1, "original_url": original}
         self.crawler.stats.inc_value("adwatch/age_gate_passed")
         target = response.urljoin(follow) if follow else original
         callback = self.parse_listing if meta.get("kind") == "listing" else self.parse_ad
-        return response.request.replace(url=target, callback=callback, meta=meta, dont_filter=True,
-                                        cookies=dict(gate.cookies))
+        return Request(target, callback=callback, errback=self.on_error, meta=meta, dont_filter=True,
+                       cookies=dict(gate.cookies))
+
+    async def _share_cookies(self, page: Any, request: Request) -> None:
+        """Give the browser page the cookies Scrapy holds (age-gate cookies), so that requests made by the
+        page's own scripts (e.g. a 'show number' XHR) pass the gate too."""
+        from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+
+        engine = self.crawler.engine
+        middlewares = engine.downloader.middleware.middlewares if engine else ()
+        for mw in middlewares:
+            if isinstance(mw, CookiesMiddleware):
+                jar = mw.jars[request.meta.get("cookiejar")]
+                cookies = [{"name": c.name, "value": c.value or "", "domain": c.domain, "path": c.path or "/"}
+                           for c in jar.jar]
+                if cookies:
+                    await page.context.add_cookies(cookies)
+                return
 
     # -- listing ----------------------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterator[Request]:
@@ -118,8 +141,10 @@ class SiteSpider(Spider):
             return
         if response.meta.get("original_url") and response.url != response.meta["original_url"]:
             # The gate sent us elsewhere (e.g. the home page): go back to the page we wanted.
-            yield self.listing_request(response.meta["original_url"], response.meta.get("page", 1),
-                                       response.meta.get("origin", response.url)).replace(dont_filter=True)
+            request = self.listing_request(response.meta["original_url"], response.meta.get("page", 1),
+                                           response.meta.get("origin", response.url)).replace(dont_filter=True)
+            request.meta["gate_tries"] = response.meta.get("gate_tries", 0)
+            yield request
             return
         if self._needs_browser(response, self.site.listing):
             yield self._request(response.url, "listing", self.site.listing, browser=True, dont_filter=True,
@@ -155,7 +180,9 @@ class SiteSpider(Spider):
             return
         original = response.meta.get("original_url")
         if original and response.url != original:
-            yield self.ad_request(original, external_id, recheck=True)
+            request = self.ad_request(original, external_id, recheck=True)
+            request.meta["gate_tries"] = response.meta.get("gate_tries", 0)
+            yield request
             return
         if self._needs_browser(response, self.site.ad):
             yield self._request(response.url, "ad", self.site.ad, browser=True, dont_filter=True,
@@ -165,7 +192,11 @@ class SiteSpider(Spider):
 
     def _needs_browser(self, response: TextResponse, spec: PageRender) -> bool:
         """An HTTP page whose ``render_if`` selector matches is fetched again in the browser."""
-        if spec.render_if is None or response.meta.get("rendered") or spec.render == "browser":
+        if response.meta.get("rendered"):
+            return False
+        if spec.render == "browser":
+            return True  # e.g. back from passing the age gate over HTTP
+        if spec.render_if is None:
             return False
         needed = bool(response.css(spec.render_if))
         if needed:
@@ -183,7 +214,7 @@ class SiteSpider(Spider):
             ad.raw_fields["truncated_from_bytes"] = len(body)
             self.crawler.stats.inc_value("adwatch/pages_truncated")
         if ad.removed:
-            self.store.mark_removed(ad.external_id)
+            self.store.mark_removed(response.meta.get("external_id") or ad.external_id)
             self.crawler.stats.inc_value("adwatch/ads_removed")
             return
         self.ads_parsed += 1
@@ -205,7 +236,7 @@ class SiteSpider(Spider):
                 for item in self.parse_ad(response):
                     yield item
                 return
-            html = await self._run_actions(page, spec, response.url) if page else response.text
+            html = await self._run_actions(page, spec, response.request.url) if page else response.text
             url = page.url if page else response.url
         finally:
             if page is not None:
@@ -221,6 +252,11 @@ class SiteSpider(Spider):
                 yield item
 
     async def _run_actions(self, page: Any, spec: PageRender, url: str) -> str:
+        """Pass an age gate shown in the browser, come back to ``url`` (the page asked for), run the actions.
+
+        A ``wait_for`` right after a ``click`` that found nothing is skipped: most ads have no 'show number'
+        button, and waiting for what it would reveal would cost the full timeout on each of them.
+        """
         gate = self.site.age_gate
         if gate is not None and matches(Selector(text=await page.content()), gate.detect):
             if gate.click:
@@ -233,13 +269,20 @@ class SiteSpider(Spider):
             if page.url != url:
                 await page.goto(url, wait_until="networkidle")
             self.crawler.stats.inc_value("adwatch/age_gate_passed")
+        nothing_clicked = False
         for action in spec.actions:
+            if action.wait_for and nothing_clicked:
+                continue
+            nothing_clicked = False
             try:
                 if action.click:
                     clicked = await page.evaluate(
                         "(sel) => { const els = [...document.querySelectorAll(sel)];"
                         " els.forEach(e => e.click()); return els.length; }", action.click)
-                    if clicked:
+                    nothing_clicked = not clicked
+                    if clicked and action.wait_for:
+                        await page.wait_for_selector(action.wait_for, timeout=action.timeout_ms)
+                    elif clicked:
                         await page.wait_for_load_state("networkidle", timeout=action.timeout_ms)
                 elif action.wait_for:
                     await page.wait_for_selector(action.wait_for, timeout=action.timeout_ms)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -15,19 +17,35 @@ from storage.models.base import utcnow
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/overview")
-def overview(request: Request, session: SessionDep, user: StaffUser) -> Response:
+CACHE_SECONDS = 60.0  # the aggregates change once a night; a minute-old view is fine
+
+
+def _aggregates(request: Request, session: SessionDep) -> dict[str, Any]:
+    """The global numbers of the overview, computed at most once a minute per process (they scan tables)."""
+    cached = getattr(request.app.state, "overview_cache", None)
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
     since = utcnow() - timedelta(hours=24)
+    fortnight = utcnow() - timedelta(days=14)
     per_day = people_repo.ads_per_day(session=session, days=14)
-    alerts = people_repo.saved_search_alerts(session=session, user=user) if user.role == "analyst" else []
-    return render(request, "overview.html", {
+    data = {
         "new_ads": people_repo.count_new_ads(session=session, since=since),
         "new_networks": people_repo.count_new_clusters(session=session, since=since),
         "new_leads": people_repo.count_new_leads(session=session, since=since),
-        "health": people_repo.crawl_health(session=session),
         "per_day": per_day,
         "per_day_max": max([n for _, n in per_day] + [1]),
-        "indicator_counts": people_repo.indicator_counts(session=session, since=utcnow() - timedelta(days=14)),
-        "city_counts": people_repo.city_counts(session=session, since=utcnow() - timedelta(days=14)),
+        "indicator_counts": people_repo.indicator_counts(session=session, since=fortnight),
+        "city_counts": people_repo.city_counts(session=session, since=fortnight),
+    }
+    request.app.state.overview_cache = (time.monotonic(), data)
+    return data
+
+
+@router.get("/overview")
+def overview(request: Request, session: SessionDep, user: StaffUser) -> Response:
+    alerts = people_repo.saved_search_alerts(session=session, user=user) if user.role == "analyst" else []
+    return render(request, "overview.html", {
+        **_aggregates(request, session),
+        "health": people_repo.crawl_health(session=session),  # always fresh: it is what admins watch
         "alerts": [(s, n) for s, n in alerts if n],
     })

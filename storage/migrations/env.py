@@ -31,9 +31,16 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+IGNORED_TABLES = {"apscheduler_job"}  # the scheduler's job store manages its own table
+
+
+def _include_name(name: str | None, type_: str, _parents: dict[str, str | None]) -> bool:
+    return not (type_ == "table" and name in IGNORED_TABLES)
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_name=_include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -67,9 +67,9 @@ class Ad(Base):
     removed_at: Mapped[datetime | None]
     removed_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"), index=True)
-    current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ad_version.id", ondelete="SET NULL", use_alter=True)
-    )
+    # No FK: ad and ad_version would reference each other (a cycle SQLite cannot ALTER in); the
+    # repository sets it in the same transaction as the version row.
+    current_version_id: Mapped[int | None]
 
     versions: Mapped[list[AdVersion]] = relationship(
         back_populates="ad", foreign_keys="AdVersion.ad_id", order_by="AdVersion.id"

@@ -109,7 +109,7 @@ def test_index_equals_brute_force(seed: int, noise: list[int]) -> None:
         flips = rng.choice(64, size=k, replace=False).tolist()
         p[i, 0] = np.uint64(_flip(int(base[i % 4, 0]), flips))
     d = p.copy()
-    idx = PhotoIndex(phash_max=7, dhash_max=7)
+    idx = PhotoIndex(phash_max=7, dhash_max=7, chunks=4, chunk_radius=1)  # guarantee: 4 * 2 - 1 = 7 bits
     idx.add(np.arange(n), p, d)
     qs, ts = idx.query(p, d)
     found = {(int(a), int(b)) for a, b in zip(qs, ts, strict=True) if a != b}

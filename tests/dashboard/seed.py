@@ -203,7 +203,7 @@ def seed(session: Session, blobs_dir: Path, *, n_ads: int = 12,
     s = XSS_TEXT.index("new in town")
     add_reading(session, xv, site_id=site.id, phones=['<script>window.__xss=8</script>'],
                 city="<b onmouseover=window.__xss=6>Køge</b>", nationality="<b>x",
-                spans=[(s, s + len("new in town"), 'MOVEMENT"><script>window.__xss=10</script>')])
+                spans=[(s, s + len("new in town"), '"><script>__xss=10</script>')])
     session.add(RiskScore(target="ad", target_id=xss.id, score=0.99, model_version="test.v1",
                           explanation=[{"code": "<script>window.__xss=11</script>"}]))
     out.xss_ad = xss.id

@@ -194,6 +194,8 @@ def test_network_page_and_graph(client_for, seeded: Seeded) -> None:
     graph = anna.get(f"/networks/{seeded.cluster_id}/graph.json").json()
     kinds = {n["kind"] for n in graph["nodes"]}
     assert {"ad", "phone", "photo"} <= kinds
+    assert anna.post_form(f"/networks/{seeded.cluster_id}/label", {"value": "concern"}).status_code == 303
+    assert doc(anna.get(f"/networks/{seeded.cluster_id}")).cssselect("ul.labels .b-concern")
     ids = {n["id"] for n in graph["nodes"]}
     assert all(lk["source"] in ids and lk["target"] in ids for lk in graph["links"])
 

@@ -27,6 +27,7 @@ MATRIX: list[tuple[str, str, set[str], dict | None]] = [
     ("GET", "/networks", ANALYST, None),
     ("GET", "/networks/{cluster_id}", ANALYST, None),
     ("GET", "/networks/{cluster_id}/graph.json", ANALYST, None),
+    ("POST", "/networks/{cluster_id}/label", ANALYST, {"value": "concern"}),
     ("GET", "/search", ANALYST, None),
     ("POST", "/search/saved", ANALYST, {"name": "x", "q": "anna"}),
     ("POST", "/search/saved/{saved_id}/delete", set(), None),  # only the owner; nobody owns id 999999

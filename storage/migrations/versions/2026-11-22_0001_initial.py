@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 13:38:02.473761
+Create Date: 2026-11-22 14:02:04.412464
 """
 from collections.abc import Sequence
 
@@ -203,7 +203,6 @@ def upgrade() -> None:
     sa.Column('removed_run_id', sa.Integer(), nullable=True),
     sa.Column('last_run_id', sa.Integer(), nullable=True),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['current_version_id'], ['ad_version.id'], name=op.f('fk_ad_current_version_id_ad_version'), ondelete='SET NULL', use_alter=True),
     sa.ForeignKeyConstraint(['last_run_id'], ['crawl_run.id'], name=op.f('fk_ad_last_run_id_crawl_run'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['removed_run_id'], ['crawl_run.id'], name=op.f('fk_ad_removed_run_id_crawl_run'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_ad_site_id_site'), ondelete='CASCADE'),

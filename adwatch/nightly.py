@@ -1,0 +1,51 @@
+"""The nightly processing after crawls: read new ad versions, then link, cluster, score and open leads."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from adwatch.context import open_engine
+from config.settings import AppSettings
+from storage.blobs import BlobStore
+from storage.db import make_session_factory
+from storage.retention import PurgeResult, purge_expired
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class NightlyResult:
+    """NightlyResult: what each processing stage reported."""
+
+    reading: Any
+    linking: Any
+
+
+def process_all(settings: AppSettings, *, reprocess: bool = False, progress: bool = True) -> NightlyResult:
+    """process_all (NightlyResult): reading stage, then linking stage, on the configured database."""
+    from classifiers.link_stage import run_linking
+    from classifiers.reading_stage import process_readings
+
+    engine = open_engine(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            reading = process_readings(session, settings, reprocess=reprocess, progress=progress)
+        with make_session_factory(engine)() as session:
+            linking = run_linking(session, settings, progress=progress)
+    finally:
+        engine.dispose()
+    log.info("nightly processing done: reading %s; linking %s", reading, linking)
+    return NightlyResult(reading, linking)
+
+
+def purge(settings: AppSettings, *, actor: str = "scheduler") -> PurgeResult:
+    """purge (PurgeResult): apply the retention limit now."""
+    engine = open_engine(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            return purge_expired(session=session, blobs=BlobStore(settings.blobs_dir),
+                                 retention_days=settings.retention_days, actor=actor)
+    finally:
+        engine.dispose()

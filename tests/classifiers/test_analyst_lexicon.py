@@ -1,0 +1,77 @@
+"""An analyst adds a phrase (with an example) to a lexicon YAML in a copy of config/, re-runs the stage
+and sees new hits, without touching Python: the new lexicon version changes the stamp, so
+``process_readings(reprocess=False)`` re-reads the stored versions. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classifiers.reading import load_resources, read_ad
+from classifiers.reading_stage import process_readings
+from config.settings import AppSettings
+from storage.models.crawl import Ad, AdVersion, Site
+from storage.models.reading import AdReading, IndicatorHit
+
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
+NEW_PHRASE = "på gennemfart"  # "passing through": not in the shipped lexicon
+TEXT = "Sød pige på gennemfart i Aalborg. Ring 20 12 34 56"
+
+
+def _add_phrase(cfg: Path) -> None:
+    path = cfg / "lexicons" / "da" / "indicators.yaml"
+    src = path.read_text(encoding="utf-8")
+    assert NEW_PHRASE not in src
+    src = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", src, count=1, flags=re.M)
+    src += f"""  - id: analyst_gennemfart
+    code: MOVEMENT
+    description: Added by an analyst in a test.
+    phrases: [{NEW_PHRASE}]
+    examples:
+      positive: ["Sød pige {NEW_PHRASE}"]
+      negative: ["Ikke {NEW_PHRASE}, jeg bor her"]
+"""
+    path.write_text(src, encoding="utf-8")
+
+
+def test_new_phrase_in_yaml_gives_new_hits_after_rerun(session: Session, settings: AppSettings,
+                                                         tmp_path: Path) -> None:
+    cfg = tmp_path / "config"
+    shutil.copytree(REPO_CONFIG, cfg)
+    ours = settings.model_copy(update={"config_dir": cfg})
+    session.add(Site(id="demo", name="Demo"))
+    session.flush()
+    ad = Ad(site_id="demo", external_id="1", url="http://demo/1")
+    session.add(ad)
+    session.flush()
+    version = AdVersion(ad_id=ad.id, content_sha256=hashlib.sha256(TEXT.encode()).hexdigest(), title="Mia",
+                        text=TEXT, raw_fields={})
+    session.add(version)
+    session.commit()
+
+    first = process_readings(session, ours, progress=False)
+    assert first.read == 1
+    hits = session.scalars(select(IndicatorHit).where(IndicatorHit.code == "MOVEMENT")).all()
+    assert hits == []
+    old_stamp = load_resources(ours).stamp
+
+    _add_phrase(cfg)
+    res = load_resources(ours)
+    for polarity, sentence in (("positive", f"Sød pige {NEW_PHRASE}"), ("negative", f"Ikke {NEW_PHRASE}, jeg bor her")):
+        fired = "MOVEMENT" in read_ad("", sentence, {}, settings=ours, resources=res).codes
+        assert fired == (polarity == "positive"), sentence  # the analyst's examples behave
+    assert res.stamp != old_stamp
+    assert process_readings(session, ours, progress=False).read == 1  # stale under the new stamp
+    hits = session.scalars(select(IndicatorHit).where(IndicatorHit.code == "MOVEMENT")).all()
+    assert [h.text.lower() for h in hits] == [NEW_PHRASE]
+    assert hits[0].lexicon_id == "indicators_da" and hits[0].indicator_id == "analyst_gennemfart"
+    assert hits[0].lexicon_version == res.lexicons.versions()["indicators_da"]
+    assert TEXT[hits[0].start:hits[0].end] == hits[0].text
+    readings = session.scalars(select(AdReading)).all()
+    assert len(readings) == 1 and readings[0].stamp == res.stamp  # the old reading was replaced
+    assert process_readings(session, ours, progress=False).read == 0  # nothing stale any more

@@ -1,0 +1,55 @@
+"""Generalisations made after scoring against unseen text: ids and handle suffixes are not phones, a
+unit-looking token in a link does not fence a number, determiner negators have a short scope, and the
+token-pattern prefilter returns what the full Matcher returns."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifiers.nlp import build_nlp
+from classifiers.phones import find_phones
+from classifiers.reading import Resources, read_ad
+from config.settings import AppSettings
+
+
+@pytest.mark.parametrize("text, want", [
+    ("snapchat denisa_66 Annonce nr. 478580", []),
+    ("TG @daria.59\nAnnonce nr. 985659", []),
+    ("Ad no. 20123456 call 31 41 51 61", ["+4531415161"]),
+    ("tlf. nr. 20 12 34 56", ["+4520123456"]),
+    ("mia_22 20 12 34 56", ["+4520123456"]),
+    ("Mit nummer 2 9 4 8 2 9 1 9 t.me/nikolett_38", ["+4529482919"]),
+    ("Call 2 9 4 8 2 9 1 9 wa.me/x", ["+4529482919"]),
+])
+def test_ids_handles_and_links_around_numbers(text: str, want: list[str]) -> None:
+    assert [h.e164 for h in find_phones(text, region="DK")] == want
+
+
+@pytest.mark.parametrize("text, code, fires", [
+    ("No limits First time in Denmark", "MOVEMENT", True),
+    ("sms only, no calls Just arrived in Aarhus", "MOVEMENT", True),
+    ("Ingen grænser ny pige i byen", "MOVEMENT", True),
+    ("No new girls here, I work alone", "MULTIPLE_PERSONS", False),
+    ("I am not new in town", "MOVEMENT", False),
+    ("Ikke ny i byen, jeg bor her", "MOVEMENT", False),
+    ("NEW IN HORSENS this week", "MOVEMENT", True),
+    ("NY I VALBY", "MOVEMENT", True),
+    ("Our driver brings her to your hotel", "THIRD_PARTY", True),
+    ("Vores chauffør kører hende ud", "THIRD_PARTY", True),
+    ("naturlig service uden – ring", "UNPROTECTED", True),
+    ("Massage uden tidspres", "UNPROTECTED", False),
+])
+def test_scope_word_order_and_euphemisms(text: str, code: str, fires: bool, read_settings: AppSettings,
+                                         resources: Resources) -> None:
+    assert (code in read_ad("", text, {}, settings=read_settings, resources=resources).codes) == fires
+
+
+def test_prefiltered_token_patterns_equal_full_matcher(resources: Resources) -> None:
+    texts = ["Only 3 days in Odense, she is waiting", "kun 2 dage her, hun venter", "3 girls available, 5 piger",
+             "Lige fyldt 18 og barely 18", "without a condom, uden kondom", "We have new young girls",
+             "nothing to see here " * 30]
+    for lang in ("da", "en", "xx"):
+        reader = build_nlp(lang, resources.lexicons)
+        for t in texts:
+            doc = reader.nlp.make_doc(t)
+            assert sorted(reader.token_matches(doc)) == sorted(reader.matcher(doc)), (lang, t)

@@ -1,0 +1,155 @@
+"""A crawl killed with SIGKILL, a silent layout change, and ``adwatch sites check``, all for real."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler.demo_site import DemoSite, build_corpus
+from crawler.demo_site.corpus import Corpus
+from storage.db import make_engine, make_session_factory
+from storage.models import Ad, AdPhoto, AdVersion, Photo
+from tests.crawler.conftest import (
+    ROOT,
+    crawl_command,
+    crawl_env,
+    read_ads,
+    read_runs,
+    run_crawl,
+    site_config_dir,
+    truth_ads,
+)
+
+
+def _plain_http(data: dict[str, Any]) -> dict[str, Any]:
+    """The site without its browser step (these tests are about storage and health, not rendering)."""
+    for key in ("render_if", "actions"):
+        data["ad"].pop(key, None)
+    return data
+
+
+def _count_ads(db_url: str) -> int:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(Ad.__table__)).scalar_one())
+    except Exception:  # the schema may not exist yet in the first instant
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _assert_consistent(db_url: str) -> None:
+    """Every ad has a current version of its own; no version, ad-photo link or photo is dangling."""
+    engine = make_engine(db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            for ad in session.scalars(select(Ad)):
+                assert ad.current_version_id is not None, f"ad {ad.external_id} has no current version"
+                version = session.get(AdVersion, ad.current_version_id)
+                assert version is not None and version.ad_id == ad.id
+            orphans = session.scalar(select(func.count()).select_from(AdVersion).where(
+                ~AdVersion.ad_id.in_(select(Ad.id))))
+            assert orphans == 0, "versions without an ad"
+            dangling = session.scalar(select(func.count()).select_from(AdPhoto).where(
+                ~AdPhoto.photo_id.in_(select(Photo.id)) | ~AdPhoto.ad_id.in_(select(Ad.id))))
+            assert dangling == 0, "ad_photo rows pointing nowhere"
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def big_corpus() -> Corpus:
+    return build_corpus(seed=7, n_ads=600, n_nights=2)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_crawl_leaves_db_consistent_and_next_run_completes(
+        sqlite_url: str, big_corpus: Corpus, tmp_path: Path) -> None:
+    def slow_site(data: dict[str, Any]) -> dict[str, Any]:
+        data = _plain_http(data)
+        data["politeness"] = {"concurrency": 2, "download_delay": 0.02, "autothrottle": False}
+        data["expect"] = {"min_items": 10}
+        return data
+
+    config = site_config_dir(tmp_path, "demo_nightlist", slow_site)
+    data = tmp_path / "data"
+    with DemoSite(big_corpus, night=1, friction=True, slow=True) as site:
+        url = site.base_url + "/nightlist/"
+        proc = subprocess.Popen(crawl_command("demo_nightlist", url), env=crawl_env(sqlite_url, data, config),
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 90
+            while _count_ads(sqlite_url) < 20:
+                assert proc.poll() is None, "the crawl ended before it could be killed"
+                assert time.monotonic() < deadline, "no ads stored within 90 s"
+                time.sleep(0.1)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        truth = truth_ads(big_corpus, "demo_nightlist", 1)
+        assert 20 <= _count_ads(sqlite_url) < len(truth), "the kill should land mid-crawl"
+        _assert_consistent(sqlite_url)
+        (killed,) = read_runs(sqlite_url, "demo_nightlist")
+        assert killed.status == "running"  # nobody could record the death yet
+
+        run_crawl("demo_nightlist", url, db_url=sqlite_url, data_dir=data, config_dir=config)
+    _assert_consistent(sqlite_url)
+    first, second = read_runs(sqlite_url, "demo_nightlist")
+    assert first.status == "killed" and any("[E001]" in m for m in first.health_messages)
+    assert second.status == "finished"
+    ads = read_ads(sqlite_url, "demo_nightlist")
+    assert sum(ext in ads for ext in truth) >= 0.99 * len(truth)
+
+
+def test_layout_change_marks_run_unhealthy_naming_the_field(
+        sqlite_url: str, demo: DemoSite, tmp_path: Path) -> None:
+    def healthy(data: dict[str, Any]) -> dict[str, Any]:
+        data = _plain_http(data)
+        data["expect"] = {"min_items": 10, "field_coverage": {"body": 0.95, "title": 0.95}}
+        return data
+
+    def changed(data: dict[str, Any]) -> dict[str, Any]:
+        data = healthy(data)
+        data["ad"]["body"] = "section.ad-text"  # the site renamed its classes overnight
+        data["ad"]["phones"] = ["dd.fact-telephone"]
+        return data
+
+    url, data = demo.base_url + "/nightlist/", tmp_path / "data"
+    run_crawl("demo_nightlist", url, db_url=sqlite_url, data_dir=data,
+              config_dir=site_config_dir(tmp_path / "a", "demo_nightlist", healthy))
+    result = run_crawl("demo_nightlist", url, db_url=sqlite_url, data_dir=data,
+                       config_dir=site_config_dir(tmp_path / "b", "demo_nightlist", changed))
+    first, second = read_runs(sqlite_url, "demo_nightlist")
+    assert first.health == "ok", first.health_messages
+    assert second.health == "unhealthy"
+    messages = "\n".join(second.health_messages)
+    assert "[E012] field 'body'" in messages
+    assert "[E014] field 'phones'" in messages
+    assert "E012" in result.stderr + result.stdout  # the CLI shows it too
+
+
+@pytest.mark.browser
+def test_sites_check_prints_what_each_selector_found(sqlite_url: str, demo: DemoSite, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "adwatch.cli", "sites", "check", "demo_nightlist", "--start-url",
+         demo.base_url + "/nightlist/"],
+        env=crawl_env(sqlite_url, tmp_path / "data"), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "configuration valid" in out
+    assert "ad links" in out and "/nightlist/ad/" in out
+    for name in ("external_id", "title", "body", "phones", "photos"):
+        assert name in out
+    assert "/media/" in out  # the 480w photo URL taken from srcset
+    assert _count_ads(sqlite_url) == 0  # a check stores nothing
