@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from config.settings import AppSettings
 from storage.db import ensure_schema, make_engine, make_session_factory
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # coded messages stay on one greppable line
 
 
 def load_settings() -> AppSettings:

@@ -146,9 +146,14 @@ def run_users(base: str, users: int, requests: int, n_ads: int, think: float = 0
                 path = {"queue": f"/review?page={rnd.randint(1, 5)}",
                         "ad": f"/ads/{rnd.randint(1, n_ads)}",
                         "network": f"/networks/{rnd.randint(1, max(n_ads // 10, 1))}",
-                        "search": f"/search?q=%2B45 555 01{rnd.randint(0, 99):02d}"}[page]
+                        "search": (f"/search?q=%2B45 555 {rnd.randint(0, 9972)}" if rnd.random() < 0.7
+                                   else f"/search?q=Sofie {rnd.randint(18, 37)} new in town")}[page]
                 t0 = time.perf_counter()
-                resp = c.get(path)
+                try:
+                    resp = c.get(path)
+                except httpx.HTTPError as exc:
+                    errors.append(f"{path} {type(exc).__name__}")
+                    continue
                 dt = (time.perf_counter() - t0) * 1000
                 if resp.status_code != 200:
                     errors.append(f"{path} {resp.status_code}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from classifiers.normalize import NUMBER_WORDS_RE, words_to_int
+from classifiers.normalize import NUMBER_WORDS_RE, Lowered, lowered, words_to_int
 from config.lexicon_schema import PeopleConfig, load_people_config
 
 DEFAULT_PEOPLE = Path(__file__).resolve().parents[1] / "config" / "people.yaml"
@@ -31,6 +31,14 @@ _AGE_STRONG = (
                rf"{_N}(?![\w+])(?!\s*(?:cm|kg|kr|dkk|min|%|timer|hours|h\b|,\d|\.\d|/|x|stk|tommer|inch))", re.I),
     re.compile(rf"(?<![\w])(?:just\s+turned|barely|lige\s+fyldt|nyligt?\s+fyldt|fyldt|knap|turned)\s+{_N}(?![\w+])",
                re.I),
+)
+# Literal substrings (lower case) every match of the matching _AGE_STRONG regex contains.
+_AGE_TRIGGERS: tuple[tuple[str, ...], ...] = (
+    ("age", "alder", "ålder", "âge", "edad", "alter", "vârsta", "varsta", "wiek", "leeftijd", "ikä"),
+    ("år", "aar", "yo", "y.o", "y/o", "yr", "year", "jahre", "ani", "lat", "anos", "años", "ans", "éves", "let",
+     "godina", "jaar", "vuotta"),
+    ("i'm", "im", "am", "jeg", "only", "kun"),
+    ("turned", "barely", "fyldt", "knap"),
 )
 _AGE_BLOCK_BEFORE = re.compile(r"(?:\b(?:i|in|for|since|siden|over|de\s+sidste|the\s+last|last|after|efter|"
                                r"about|ca|under|minimum|min|mindst|above|all|alle|from|fra)\s*$)", re.I)
@@ -59,11 +67,18 @@ def _age_value(raw: str) -> int | None:
     return words_to_int(re.split(r"[\s\-]+", raw)) if " og " not in raw else words_to_int(raw.split())
 
 
-def find_ages(text: str, *, source: str, bounds: tuple[int, int]) -> list[Mention]:
-    """find_ages (list[Mention]): stated ages in bounds; strong forms ("22 år", "age: 22") first."""
+def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered | None = None) -> list[Mention]:
+    """find_ages (list[Mention]): stated ages in bounds; strong forms ("22 år", "age: 22") first.
+
+    key (Lowered): the text's shared trigger key (computed here when not given); a strong form whose
+    trigger words are absent is skipped.
+    """
     out: list[Mention] = []
     lo, hi = bounds
-    for rx in _AGE_STRONG:
+    key = key or lowered(text)
+    for rx, triggers in zip(_AGE_STRONG, _AGE_TRIGGERS, strict=True):
+        if not key.has(triggers):
+            continue
         for m in rx.finditer(text):
             value = _age_value(m.group("n"))
             if value is None or not lo <= value <= hi:
@@ -233,6 +248,14 @@ class People:
         self.nat_by_country = {w: c for c, n in cfg.nationalities.items() for w in n.countries}
         adj = "|".join(sorted(map(re.escape, self.nat_by_adj), key=len, reverse=True))
         country = "|".join(sorted(map(re.escape, self.nat_by_country), key=len, reverse=True)) or "(?!)"
+        # Trigger words of the adjective-based patterns (nat0/nat2/nat3): whole words ("rumænsk", "rumænske")
+        # and, for names that are not one word, substrings.
+        names = [*self.nat_by_adj, *self.nat_by_country]
+        single = {n.lower() for n in names if re.fullmatch(r"\w+", n)}
+        self.nat_words = frozenset(single | {n + "e" for n in single})
+        self.nat_multi = tuple(n.lower() for n in names if not re.fullmatch(r"\w+", n))
+        self.country_words = frozenset(n.lower() for n in self.nat_by_country if re.fullmatch(r"\w+", n))
+        self.country_multi = tuple(n.lower() for n in self.nat_by_country if not re.fullmatch(r"\w+", n))
         self.nat_patterns = (
             re.compile(rf"(?<![\w])(?:nationality|nationalitet|nationalité|origin|oprindelse|herkomst|country|land)"
                        rf"\s*[:\-]\s*(?P<a>{adj}|{country})e?(?![\w])", re.I),
@@ -249,11 +272,19 @@ def load_people(path: Path = DEFAULT_PEOPLE) -> People:
     return People(load_people_config(path))
 
 
-def find_spoken(text: str, people: People | None = None) -> list[str]:
+_SPEAK_TRIGGERS = ("speak", "spoken", "lang", "sprog", "taler", "talar", "snakker", "sprache", "communicate in",
+                   "kommunikerer på")
+_TALENDE_TRIGGERS = ("speaking", "talende", "speaker")
+_NAT_LABELS = ("nationalit", "origin", "oprindelse", "herkomst", "country", "land")
+_NAT_FROM = ("from", "fra", "born in", "født i")
+
+
+def find_spoken(text: str, people: People | None = None, key: Lowered | None = None) -> list[str]:
     """find_spoken (list[str]): ISO codes of languages the ad says are spoken (negated ones left out)."""
     pp = people or load_people()
     found: list[str] = []
-    for m in _SPEAK_RE.finditer(text):
+    key = key or lowered(text)
+    for m in _SPEAK_RE.finditer(text) if key.has(_SPEAK_TRIGGERS) else ():
         if _NEG_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
             continue
         listing = m.group("list")
@@ -264,7 +295,7 @@ def find_spoken(text: str, people: People | None = None) -> list[str]:
             code = pp.lang_by_name[lm.group(1).lower()]
             if code not in found:
                 found.append(code)
-    for m in pp.talende_re.finditer(text):
+    for m in pp.talende_re.finditer(text) if key.has(_TALENDE_TRIGGERS) else ():
         if _NEG_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
             continue
         code = pp.lang_by_name[m.group(1).lower()]
@@ -273,11 +304,18 @@ def find_spoken(text: str, people: People | None = None) -> list[str]:
     return found
 
 
-def find_nationality(text: str, source: str, people: People | None = None) -> list[Mention]:
+def find_nationality(text: str, source: str, people: People | None = None, key: Lowered | None = None
+                     ) -> list[Mention]:
     """find_nationality (list[Mention]): stated nationality as ISO country code, with its span."""
     pp = people or load_people()
     out = []
-    for rx in pp.nat_patterns:
+    key = key or lowered(text)
+    named = key.has_word(pp.nat_words) or key.has(pp.nat_multi)
+    country = key.has_word(pp.country_words) or key.has(pp.country_multi)
+    runs = (named and key.has(_NAT_LABELS), country and key.has(_NAT_FROM), named, named)
+    for rx, run in zip(pp.nat_patterns, runs, strict=True):
+        if not run:
+            continue
         for m in rx.finditer(text):
             if "c" in rx.groupindex and m.group("c"):
                 code = pp.nat_by_country.get(m.group("c").lower())

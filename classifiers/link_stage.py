@@ -146,7 +146,8 @@ def run_linking(session: Session, settings: AppSettings, *, progress: bool = Tru
                               a[n_before:], b[n_before:], vals[n_before:], strict=True)))
     repo.save_clusters(session=session, members=res.dirty, version=CLUSTER_VERSION)
     repo.drop_empty_clusters(session=session)
-    for cid, hits in res.hits.items():
+    for cid in res.dirty:  # clusters without indicators now are cleared (res.hits reads [] for them)
+        hits = res.hits[cid]
         repo.replace_indicators(session=session, cluster_id=cid, version="network_indicators.v1",
                                 hits=[(h.code, h.ads, h.detail) for h in hits])
     for cid, s in res.cluster_scores.items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from config.scoring_schema import ScoringConfig
 log = logging.getLogger(__name__)
 
 KIND_ORDER = ("phone", "email", "handle", "photo", "text")
+ADD_CHUNK = 50000  # ads per linking chunk (bounds texts + shingles held at once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,7 @@ def contact_values(rec: AdRecord) -> list[tuple[str, str]]:
 
 
 @registry.linkers("photo_group.v1")
-def photo_values(rec: AdRecord, groups: dict[int, int]) -> list[tuple[str, str]]:
+def photo_values(rec: AdRecord, groups: Mapping[int, int]) -> list[tuple[str, str]]:
     """Duplicate-group ids of an ad's photos."""
     return [("photo", str(groups[p])) for p in rec.photos if p in groups]
 
@@ -123,7 +125,8 @@ class Boilerplate:
     lines: KeyTable = field(default_factory=KeyTable)
     sites: KeyTable = field(default_factory=KeyTable)
 
-    def observe_and_strip(self, recs: list[AdRecord], n0: int) -> list[str]:
+    def observe(self, recs: list[AdRecord], n0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """observe ((site key per ad, site x line key per line, lines per ad)): count each line once per ad."""
         per_ad = [lines_of(r.text) for r in recs]
         site_k = np.fromiter((value_key("site", r.site) for r in recs), np.uint64, len(recs))
         self.sites.add(site_k, np.arange(len(recs)) + n0)
@@ -137,14 +140,24 @@ class Boilerplate:
         once = np.zeros(pair.size, bool)
         once[first_idx] = True
         self.lines.add(pair[once], lrow[once] + n0)
+        return site_k, pair, nlines
+
+    def strip(self, recs: list[AdRecord], observed: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[str]:
+        """strip (list of str): texts without the lines that are boilerplate by the counts so far."""
+        site_k, pair, nlines = observed
+        lrow = np.repeat(np.arange(len(recs)), nlines)
         n = self.lines.lookup(pair)
         site_ads = self.sites.lookup(site_k)[lrow]
         bp = ((n >= self.min_ads) & (n >= self.share * site_ads)).tolist()
         out, j = [], 0
-        for lines in per_ad:
+        for r in recs:
+            lines = lines_of(r.text)
             out.append("\n".join(ln for ln, b in zip(lines, bp[j:j + len(lines)], strict=True) if not b))
             j += len(lines)
         return out
+
+    def observe_and_strip(self, recs: list[AdRecord], n0: int) -> list[str]:
+        return self.strip(recs, self.observe(recs, n0))
 
 
 @dataclass
@@ -217,13 +230,59 @@ class LinkGraph:
         return None
 
     # -- adding ads -------------------------------------------------------------------------------
-    def add(self, recs: list[AdRecord], photo_groups: dict[int, int]) -> int:
-        """add (int): link new (or re-read) ads to everything seen so far; returns the number of new edges."""
-        new = [r for r in recs if r.ad_id not in self.rows]
-        n0 = len(self.ad_ids)
-        for i, r in enumerate(new):
-            self.rows[r.ad_id] = n0 + i
-            self.ad_ids.append(r.ad_id)
+    def add(self, recs: Sequence[AdRecord], photo_groups: Mapping[int, int]) -> int:
+        """add (int): link new (or re-read) ads to everything seen so far; returns the number of new edges.
+
+        recs (sequence): sliced in chunks of ``ADD_CHUNK`` ads, so a lazy sequence never materialises all
+        ads (texts, shingles) at once. Pass 1 registers rows and counts boilerplate lines over all new
+        ads; pass 2 links contacts, photo groups and texts chunk by chunk (same result as one batch).
+        photo_groups (mapping): photo id -> group; one with ``subset(ids)`` is queried vectorised per chunk.
+        """
+        assert self.boilerplate is not None and self.sigs is not None
+        n_start = len(self.ad_ids)
+        plan = []
+        for s in range(0, len(recs), ADD_CHUNK):
+            chunk = list(recs[s:s + ADD_CHUNK])
+            keep = np.zeros(len(chunk), bool)
+            n0 = len(self.ad_ids)
+            for i, r in enumerate(chunk):
+                if r.ad_id not in self.rows:
+                    self.rows[r.ad_id] = len(self.ad_ids)
+                    self.ad_ids.append(r.ad_id)
+                    keep[i] = True
+            new = [r for r, k in zip(chunk, keep.tolist(), strict=True) if k]
+            plan.append((s, keep, n0, self.boilerplate.observe(new, n0)))
+        total = len(self.ad_ids) - n_start
+        if total:
+            grown = np.full((n_start + total, self.sigs.shape[1]), np.iinfo(np.uint32).max, np.uint32)
+            grown[:n_start] = self.sigs
+            self.sigs = grown
+        n_edges = n_text = 0
+        for s, keep, n0, observed in plan:
+            chunk = recs[s:s + ADD_CHUNK] if keep.all() else list(recs[s:s + ADD_CHUNK])
+            new = list(chunk) if keep.all() else [r for r, k in zip(chunk, keep.tolist(), strict=True) if k]
+            if not new:
+                continue
+            groups = photo_groups
+            if hasattr(photo_groups, "subset"):
+                groups = photo_groups.subset([p for r in new for p in r.photos])
+            kinds, ea, eb, ek, evals = self._add_values(new, n0, groups)
+            ta, tb, tk, tv = self._add_texts(new, n0, observed)
+            kinds = np.concatenate((kinds, np.full(ta.size, KIND_ORDER.index("text"), np.int8)))
+            if kinds.size:
+                self.edge_kind.append(kinds)
+                self.edge_a.append(np.concatenate((ea, ta)))
+                self.edge_b.append(np.concatenate((eb, tb)))
+                self.edge_key.append(np.concatenate((ek, tk)))
+                self.edge_value.append(evals + tv)
+            n_edges += int(kinds.size)
+            n_text += int(ta.size)
+        self.cluster_of = np.concatenate((self.cluster_of, np.full(total, -1, np.int64)))
+        log.info("linked %d new ads: %d edges (%d text)", total, n_edges, n_text)
+        return n_edges
+
+    def _add_values(self, new: list[AdRecord], n0: int, photo_groups: Mapping[int, int]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
         vk: list[int] = []
         vkind: list[int] = []
         vrow: list[int] = []
@@ -263,31 +322,23 @@ class LinkGraph:
         first, _ = self.values.add(keys, rows)
         link = first != rows
         kinds = np.array(vkind, np.int8)[link]
-        ea, eb, ek = first[link], rows[link], keys[link]
         evals = [vstr[i] for i in np.flatnonzero(link).tolist()]
-        ta, tb, tk, tv = self._add_texts(new, n0)
-        kinds = np.concatenate((kinds, np.full(ta.size, KIND_ORDER.index("text"), np.int8)))
-        if kinds.size:
-            self.edge_kind.append(kinds)
-            self.edge_a.append(np.concatenate((ea, ta)))
-            self.edge_b.append(np.concatenate((eb, tb)))
-            self.edge_key.append(np.concatenate((ek, tk)))
-            self.edge_value.append(evals + tv)
-        self.cluster_of = np.concatenate((self.cluster_of, np.full(len(new), -1, np.int64)))
-        log.info("linked %d new ads: %d edges (%d text)", len(new), int(kinds.size), int(ta.size))
-        return int(kinds.size)
+        return kinds, first[link], rows[link], keys[link], evals
 
-    def _add_texts(self, new: list[AdRecord], n0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    def _add_texts(self, new: list[AdRecord], n0: int, observed: tuple[np.ndarray, np.ndarray, np.ndarray]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         t = self.cfg.texts
         assert self.boilerplate is not None and self.sigs is not None
-        stripped = self.boilerplate.observe_and_strip(new, n0)
+        stripped = self.boilerplate.strip(new, observed)
         docs = []
         for r, text in zip(new, stripped, strict=True):
             sh = shingles(mask_text(text, [r.name] if r.name else ()), t.shingle_words)
             docs.append(sh if len(sh) >= t.min_shingles else [])
+        del stripped
         sigs = self.hasher.signatures(docs)
-        self.sigs = np.vstack((self.sigs, sigs))
+        self.sigs[n0:n0 + len(new)] = sigs
         has = np.flatnonzero(np.fromiter((bool(d) for d in docs), bool, len(docs)))
+        del docs
         e = np.empty(0, np.int64)
         if has.size == 0:
             return e, e, e.astype(np.uint64), []
@@ -311,6 +362,13 @@ class LinkGraph:
         return first[cand], rows[cand], kf, [f"band:{int(k):016x}" for k in kf.tolist()]
 
     # -- clustering -------------------------------------------------------------------------------
+    def edge_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """edge_columns ((kind, row a, row b)): all edges as arrays, without the evidence strings."""
+        if not self.edge_kind:
+            e = np.empty(0, np.int64)
+            return e.astype(np.int8), e, e
+        return np.concatenate(self.edge_kind), np.concatenate(self.edge_a), np.concatenate(self.edge_b)
+
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         if not self.edge_kind:
             e = np.empty(0, np.int64)

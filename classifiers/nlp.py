@@ -63,36 +63,70 @@ class ReaderNLP:
     rules: dict[int, tuple[Any, Any]]
     exclusions: dict[int, str]  # match key -> indicator code whose hits it cancels (any lexicon)
     # Prefilter for the token patterns (the dearest step): every pattern with a required literal word (its
-    # "anchor") gets its own small Matcher, run only on a window around tokens that carry that word; the
-    # few patterns without an anchor run on the whole doc (``free_matcher``).
+    # "anchor") gets its own small Matcher, run only on a window around a token that carries that word, and
+    # only when the pattern's other required literal words occur in the doc (one set check over the doc's
+    # ORTH/LOWER/NORM hashes) and at their possible offsets from that token. These checks are necessary
+    # conditions only; the Matcher still decides, so the hits equal the full Matcher's (tested). Patterns
+    # without an anchor run on the whole doc (``free_matcher``).
     anchors: Any = None  # numpy uint64 array of every anchor word's hash
     anchor_groups: dict[int, list[int]] = field(default_factory=dict)  # word hash -> group indices
     groups: list[tuple[Matcher, int]] = field(default_factory=list)  # (matcher, window)
     free_matcher: Matcher | None = None
+    required: list[tuple[frozenset[int], ...]] = field(default_factory=list)  # per group: required word sets
+    checks: list[tuple[tuple[int, int, frozenset[int]], ...]] = field(default_factory=list)  # (min, max offset, words)
+    literals: frozenset[int] = frozenset()  # every hash in any required set
+    group_anchor: list[frozenset[int]] = field(default_factory=list)  # per group: its anchor word hashes
+    columns: list[int] = field(default_factory=lambda: [ORTH, LOWER, NORM])  # token attrs the literals use
 
     def token_matches(self, doc: Any) -> list[tuple[int, int, int]]:
         """token_matches: Matcher hits, running each pattern only around tokens that carry its anchor word."""
         out: list[tuple[int, int, int]] = []
         if self.free_matcher is not None and len(self.free_matcher):
             out.extend(self.free_matcher(doc))
-        if self.anchors is None or not len(self.anchors) or not len(doc):
-            return out
-        arr = doc.to_array([ORTH, LOWER, NORM])
-        rows = np.nonzero(np.isin(arr, self.anchors).any(axis=1))[0]
-        if not len(rows):
-            return out
-        where: dict[int, list[int]] = {}
-        for i in rows.tolist():
-            gids: set[int] = set()
-            for h in arr[i].tolist():
-                gids.update(self.anchor_groups.get(h, ()))
-            for g in gids:
-                where.setdefault(g, []).append(i)
         n = len(doc)
-        for g, idx in where.items():
+        if not self.groups or not n:
+            return out
+        cols = self.columns
+        flat = doc.to_array(cols).ravel().tolist() if len(cols) > 1 else doc.to_array(cols).tolist()
+        present = self.literals.intersection(flat)
+        if not present:
+            return out
+        stride = len(cols)
+        groups_of = self.anchor_groups
+        seen: set[int] = set()
+        for h in present.intersection(groups_of):
+            seen.update(groups_of[h])
+        positions: dict[int, list[int]] = {}
+        for g in sorted(seen):
+            if not all(not present.isdisjoint(r) for r in self.required[g]):
+                continue
+            idx: set[int] = set()
+            for h in self.group_anchor[g].intersection(present):
+                pos = positions.get(h)
+                if pos is None:
+                    pos, k = [], -1
+                    while True:
+                        try:
+                            k = flat.index(h, k + 1)
+                        except ValueError:
+                            break
+                        pos.append(k // stride)
+                    positions[h] = pos
+                idx.update(pos)
+            checks = self.checks[g]
             matcher, w = self.groups[g]
             spans: list[list[int]] = []
-            for i in idx:
+            for i in sorted(idx):
+                ok = True
+                for lo, hi, words in checks:
+                    for j in range(max(0, i + lo), min(n, i + hi + 1)):
+                        if not words.isdisjoint(flat[stride * j:stride * j + stride]):
+                            break
+                    else:
+                        ok = False
+                        break
+                if not ok:
+                    continue
                 a, b = max(0, i - w), min(n, i + w + 1)
                 if spans and a <= spans[-1][1]:
                     spans[-1][1] = max(spans[-1][1], b)
@@ -130,26 +164,55 @@ def _norm_pattern(pattern: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
 _ANCHOR_ATTRS = ("NORM", "LOWER", "ORTH", "TEXT")
 
 
-def _anchor(pattern: list[dict[str, Any]]) -> list[str] | None:
-    """The literal words of the most selective required token of a pattern (None: no anchor, or unbounded)."""
-    if any(tok.get("OP") in ("*", "+") for tok in pattern):
-        return None
-    best: list[str] | None = None
-    best_cost = float("inf")
-    for tok in pattern:
-        if tok.get("OP") in ("?", "!"):
+def _literal_words(tok: dict[str, Any]) -> list[list[str]]:
+    """The literal word sets a token requires (one list per attribute that pins it to words)."""
+    out = []
+    for attr in _ANCHOR_ATTRS:
+        val = tok.get(attr)
+        if isinstance(val, str):
+            out.append([val])
+        elif isinstance(val, dict) and set(val) == {"IN"} and isinstance(val["IN"], list) and val["IN"]:
+            out.append([str(x) for x in val["IN"]])
+    return out
+
+
+def _required_sets(pattern: list[dict[str, Any]], strings: Any) -> tuple[frozenset[int], ...]:
+    """Hash sets of every required (no OP) literal token: a match needs one word of each set in the doc."""
+    return tuple(frozenset(strings.add(w) for w in words) for tok in pattern if "OP" not in tok
+                 for words in _literal_words(tok))
+
+
+def _offset_checks(pattern: list[dict[str, Any]], at: int, strings: Any) -> tuple[tuple[int, int, frozenset[int]], ...]:
+    """(min, max offset from the anchor token, words) of every other required literal token.
+
+    Optional tokens ("?", and "!" which consumes none) widen the range; only no-OP tokens count as consumed.
+    """
+    out = []
+    for j, tok in enumerate(pattern):
+        if j == at or "OP" in tok:
             continue
-        for attr in _ANCHOR_ATTRS:
-            val = tok.get(attr)
-            if isinstance(val, str):
-                words = [val]
-            elif isinstance(val, dict) and set(val) == {"IN"} and isinstance(val["IN"], list) and val["IN"]:
-                words = val["IN"]
-            else:
-                continue
+        lo_j, hi_j = (at + 1, j) if j > at else (j + 1, at)
+        between = pattern[lo_j:hi_j]
+        need = sum(1 for t in between if "OP" not in t) + 1
+        most = len(between) + 1
+        lo, hi = (need, most) if j > at else (-most, -need)
+        out.extend((lo, hi, frozenset(strings.add(w) for w in words)) for words in _literal_words(tok))
+    return tuple(out)
+
+
+def _anchor(pattern: list[dict[str, Any]]) -> tuple[int, list[str]] | None:
+    """(index, literal words) of the most selective required token of a pattern (None: no anchor, or unbounded)."""
+    if any(tok.get("OP") not in (None, "?", "!") for tok in pattern):
+        return None
+    best: tuple[int, list[str]] | None = None
+    best_cost = float("inf")
+    for j, tok in enumerate(pattern):
+        if "OP" in tok:
+            continue
+        for words in _literal_words(tok):
             cost = sum(25 if len(str(x)) <= 3 else 1 for x in words)
             if cost < best_cost:
-                best, best_cost = [str(x) for x in words], cost
+                best, best_cost = (j, words), cost
     return best
 
 
@@ -183,6 +246,10 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
     matcher = Matcher(nlp.vocab)
     free_matcher = Matcher(nlp.vocab)
     groups: list[tuple[Matcher, int]] = []
+    required: list[tuple[frozenset[int], ...]] = []
+    checks: list[tuple[tuple[int, int, frozenset[int]], ...]] = []
+    group_anchor: list[frozenset[int]] = []
+    attrs_used: set[str] = set()
     anchor_groups: dict[int, list[int]] = {}
     rules: dict[int, tuple[Any, Any]] = {}
     exclusions: dict[int, str] = {}
@@ -197,15 +264,19 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
             free = []
             for p in ind.patterns:
                 normed = _norm_pattern(p)
-                words = _anchor(normed)
-                if words is None:
+                found = _anchor(normed)
+                if found is None:
                     free.append(normed)
                     continue
                 matcher.add(key_name, [normed])  # the whole set, kept for callers that want one Matcher
                 one = Matcher(nlp.vocab)
                 one.add(key_name, [normed])
                 groups.append((one, len(normed) - 1))
-                for w in words:
+                required.append(_required_sets(normed, nlp.vocab.strings))
+                checks.append(_offset_checks(normed, found[0], nlp.vocab.strings))
+                group_anchor.append(frozenset(nlp.vocab.strings.add(w) for w in found[1]))
+                attrs_used.update(a for tok in normed if "OP" not in tok for a in _ANCHOR_ATTRS if a in tok)
+                for w in found[1]:
                     anchor_groups.setdefault(nlp.vocab.strings.add(w), []).append(len(groups) - 1)
             if free:
                 free_matcher.add(key_name, free)
@@ -215,5 +286,8 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
                 exclusion_matcher.add(ex_name, [nlp.make_doc(v) for p in ind.exclusions for v in _variants(p)])
     log.info("built %s pipeline for lexicons %s (%d rules)", lang, lexicons.key, len(rules))
     anchors = np.array(sorted(anchor_groups), dtype=np.uint64)
+    literals = frozenset(h for req in required for r in req for h in r)
+    columns = [attr for name, attr in (("ORTH", ORTH), ("LOWER", LOWER), ("NORM", NORM))
+               if name in attrs_used or (name == "ORTH" and "TEXT" in attrs_used)] or [NORM]
     return ReaderNLP(nlp, phrase_matcher, lower_matcher, matcher, exclusion_matcher, rules, exclusions, anchors,
-                     anchor_groups, groups, free_matcher)
+                     anchor_groups, groups, free_matcher, required, checks, literals, group_anchor, columns)

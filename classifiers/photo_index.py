@@ -22,6 +22,7 @@ and merges keep the oldest id.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -233,6 +234,10 @@ class PhotoIndex:
         """group_array (int64 array): group id (oldest photo id) per indexed row, aligned with ``ids``."""
         return self.ids[self.root]
 
+    def group_map(self) -> GroupMap:
+        """group_map (GroupMap): photo id -> group id as a read-only mapping over two sorted columns."""
+        return GroupMap(self.ids, self.group_array())
+
     def groups(self) -> dict[int, int]:
         """groups (dict): photo id -> duplicate-group id (the group's oldest photo id)."""
         return dict(zip(self.ids.tolist(), self.group_array().tolist(), strict=True))
@@ -257,6 +262,42 @@ class PhotoIndex:
         idx._views.build(idx.p.ravel())
         idx._fulls.build(idx.p[:, 0])
         return idx
+
+
+class GroupMap(Mapping[int, int]):
+    """GroupMap: photo id -> duplicate-group id over sorted numpy columns (no per-photo Python objects)."""
+
+    def __init__(self, ids: np.ndarray, groups: np.ndarray) -> None:
+        order = np.argsort(ids, kind="stable")
+        self.ids, self.group = ids[order], groups[order]
+
+    def __getitem__(self, pid: int) -> int:
+        i = int(np.searchsorted(self.ids, pid))
+        if i >= self.ids.size or self.ids[i] != pid:
+            raise KeyError(pid)
+        return int(self.group[i])
+
+    def __contains__(self, pid: object) -> bool:
+        try:
+            self[pid]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.ids.tolist())
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def subset(self, pids: list[int]) -> dict[int, int]:
+        """subset (dict): photo id -> group for the given ids that are indexed (vectorised lookup)."""
+        q = np.asarray(pids, np.int64)
+        if q.size == 0 or self.ids.size == 0:
+            return {}
+        pos = np.minimum(np.searchsorted(self.ids, q), self.ids.size - 1)
+        ok = self.ids[pos] == q
+        return dict(zip(q[ok].tolist(), self.group[pos[ok]].tolist(), strict=True))
 
 
 def views_to_arrays(views: list[tuple[tuple[int, int], ...]]) -> tuple[np.ndarray, np.ndarray]:

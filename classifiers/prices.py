@@ -12,10 +12,14 @@ from dataclasses import dataclass
 
 from price_parser import Price
 
+from classifiers.normalize import Lowered
+
 _CUR = r"(?:kr\.?|dkk|kroner|kroner\.|,-|€|eur(?:o|os)?|sek|nok|usd|\$|£|gbp)"
 _AMT = r"\d{1,3}(?:[.\s']\d{3})+(?:,-)?|\d{2,5}(?:[.,]\d{1,2})?(?:,-)?"
 _MONEY = re.compile(
     rf"(?<![\w.,+])(?:(?P<a1>{_AMT})\s*(?P<c1>{_CUR})|(?P<c2>{_CUR})\s*(?P<a2>{_AMT}))(?![\w])", re.I)
+# Literal substrings (lower case) one of which every _MONEY match contains (its currency).
+_CUR_TRIGGERS = ("kr", "dkk", ",-", "€", "eur", "sek", "nok", "usd", "$", "£", "gbp")
 _BARE = re.compile(rf"(?<![\w.,+:])(?P<a1>{_AMT})(?![\w.,])")
 _CURRENCY = {"kr": "DKK", "kr.": "DKK", "dkk": "DKK", "kroner": "DKK", "kroner.": "DKK", ",-": "DKK",
              "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "sek": "SEK", "nok": "NOK",
@@ -67,8 +71,13 @@ def _duration(text: str, lo: int, hi: int, start: int, end: int) -> float | str 
 
 
 def find_prices(text: str, *, rates: dict[str, float], night_hours: float, default_currency: str = "DKK",
-                bare_ok: bool = False) -> list[PriceHit]:
-    """find_prices (list[PriceHit]): priced durations; ``bare_ok`` allows amounts without currency."""
+                bare_ok: bool = False, key: Lowered | None = None) -> list[PriceHit]:
+    """find_prices (list[PriceHit]): priced durations; ``bare_ok`` allows amounts without currency.
+
+    key (Lowered): the text's shared trigger key; without a currency word in it nothing is read.
+    """
+    if key is not None and not bare_ok and not key.has(_CUR_TRIGGERS):
+        return []
     matches = list(_MONEY.finditer(text))
     if bare_ok and not matches:
         matches = [m for m in _BARE.finditer(text) if 50 <= float(re.sub(r"[^\d]", "", m.group())[:6] or 0) <= 50000]

@@ -33,7 +33,7 @@ from classifiers.facts import (
 from classifiers.indicators import find_indicators
 from classifiers.language import detect_language
 from classifiers.nlp import build_nlp
-from classifiers.normalize import clean
+from classifiers.normalize import clean, lowered
 from classifiers.phones import PhoneHit, find_phones, parse_field
 from classifiers.prices import choose_price, find_prices
 from config.lexicon_schema import LexiconSet, ReadingConfig, load_lexicons, load_reading_config
@@ -186,6 +186,7 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
     combined = f"{title_s}\n\n{text_s}"
     boundary = len(title_s) + 2
     ct = clean(combined)
+    key = lowered(ct.text)  # shared trigger key: extractors skip their regexes when their words are absent
     region = settings.default_region
 
     def locate(start: int, end: int) -> tuple[str, int, int]:
@@ -282,7 +283,7 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
             field_age = parse_age_field(value, bounds)
             if field_age is not None:
                 break
-        mentions = find_ages(ct.text, source="", bounds=bounds) if read_text or title_s else []
+        mentions = find_ages(ct.text, source="", bounds=bounds, key=key) if read_text or title_s else []
         strong = [m for m in mentions if m.strong]
         if field_age is not None:
             out["age"] = field_age
@@ -331,7 +332,7 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
         chosen = choose_price(hits, cfg.price_dkk_per_hour_bounds)
         source = "field"
         if chosen is None and read_text:
-            chosen = choose_price(find_prices(ct.text, rates=rates, night_hours=cfg.night_hours),
+            chosen = choose_price(find_prices(ct.text, rates=rates, night_hours=cfg.night_hours, key=key),
                                   cfg.price_dkk_per_hour_bounds)
             source = "text"
         if chosen is not None:
@@ -345,14 +346,14 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
             out["price_evidence"] = evidence
 
     def do_people() -> None:
-        out["spoken_languages"] = tuple(find_spoken(ct.text, res.people))
+        out["spoken_languages"] = tuple(find_spoken(ct.text, res.people, key))
         nat = None
         for value in _field_list(raw.get("nationality")):
             found = find_nationality(f"nationality: {value}", "field", res.people)
             if found:
                 nat = found[0].value
         if nat is None:
-            found = find_nationality(ct.text, "", res.people)
+            found = find_nationality(ct.text, "", res.people, key)
             nat = found[0].value if found else None
         out["nationality"] = nat
 

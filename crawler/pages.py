@@ -20,7 +20,7 @@ from config.site_schema import AdSpec, Field_, ListingSpec, SiteDefinition
 
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object"}
 _BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+    "p", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section",
     "article", "header", "footer", "dd", "dt", "dl", "blockquote", "pre", "table", "hr", "main", "aside",
 }
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
@@ -40,6 +40,8 @@ def element_text(node: Any) -> str:
             if el.tail:
                 parts.append(el.tail)
             return
+        if tag == "br":  # one line break (a block tag would make it two)
+            parts.append("\n")
         if tag in _BLOCK_TAGS:
             parts.append("\n")
         if el.text:

@@ -45,7 +45,7 @@ def _batch(session: Session, rows: list[tuple[Ad, AdVersion | None]]) -> Iterato
                                .order_by(IndicatorHit.start)):
         hits[hit.reading_id].append(hit)
     clusters = dict(session.execute(select(AdCluster.ad_id, AdCluster.cluster_id)
-                                    .where(AdCluster.ad_id.in_(ad_ids))).tuples().all())
+                                    .where(AdCluster.ad_id.in_(ad_ids))).all())
     scores = {int(t): s for t, s in session.execute(select(RiskScore.target_id, RiskScore.score).where(
         RiskScore.target == "ad", RiskScore.target_id.in_(ad_ids)))}
     images: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -90,7 +90,7 @@ def iter_ad_exports(*, session: Session, site: str | None = None, status: str | 
             query = query.where(Ad.site_id == site)
         if status:
             query = query.where(Ad.status == status)
-        rows = [(ad, version) for ad, version in session.execute(query).tuples()]
+        rows = [(ad, version) for ad, version in session.execute(query)]
         if not rows:
             return
         yield from _batch(session, rows)

@@ -220,8 +220,7 @@ def search_ads_stmt(query: str) -> Select[Any]:
         return stmt.where(or_(squeezed.like(f"%{local}%"), raw.like(f"%{local}%")))
     pattern = f"%{_like_escape(q.lower())}%"
     return stmt.where(or_(func.lower(AdVersion.text).like(pattern, escape="\\"),
-                          func.lower(func.coalesce(AdVersion.title, "")).like(pattern, escape="\\"),
-                          func.lower(_json_text(AdVersion.raw_fields)).like(pattern, escape="\\")))
+                          func.lower(func.coalesce(AdVersion.title, "")).like(pattern, escape="\\")))
 
 
 def _contact_matches(session: Session, query: str, limit: int) -> list[int]:
@@ -283,6 +282,9 @@ def _ad_rows(session: Session, ids: Sequence[int], extra: dict[int, dict[str, An
     return [by_id[i] for i in ids if i in by_id]
 
 
+TEXT_SEARCH_WINDOW = 20_000  # text search looks at the newest this many ads (about a night's worth)
+
+
 def search_ads(*, session: Session, query: str, limit: int = 100) -> list[AdRow]:
     """search_ads (list): ads with an extracted contact equal to the query (exact, indexed), or else ads whose
     text matches; newest first."""
@@ -290,8 +292,12 @@ def search_ads(*, session: Session, query: str, limit: int = 100) -> list[AdRow]
         return []
     ids = _contact_matches(session, query, limit)
     if not ids:  # the extract stage found nobody with this contact: fall back to the raw text
-        # Newest ids first lets the database stop after ``limit`` matches instead of sorting every match.
-        ids = list(session.scalars(search_ads_stmt(query).order_by(Ad.id.desc()).limit(limit)))
+        # Newest ids first lets the database stop after ``limit`` matches; the window bounds a search that
+        # matches nothing (no trigram index on ad text yet).
+        newest = session.scalar(select(func.max(Ad.id))) or 0
+        floor = newest - TEXT_SEARCH_WINDOW
+        stmt = search_ads_stmt(query).where(Ad.id > floor, AdVersion.ad_id > floor)
+        ids = list(session.scalars(stmt.order_by(Ad.id.desc()).limit(limit)))
     return _ad_rows(session, ids)
 
 
@@ -376,11 +382,33 @@ def _ad_risk_join(stmt: Select[Any]) -> Select[Any]:
     return stmt.outerjoin(RiskScore, and_(RiskScore.target == "ad", RiskScore.target_id == Ad.id))
 
 
+QUEUE_HEAD_SIZE = 5000
+
+
+def top_ad_scores(*, session: Session, n: int = QUEUE_HEAD_SIZE) -> list[tuple[int, float]]:
+    """top_ad_scores (list): the ``n`` highest (ad id, score) pairs, for callers that cache the queue head.
+    A list shorter than ``QUEUE_HEAD_SIZE`` is taken by ``review_queue`` to hold every score there is."""
+    return [(r[0], r[1]) for r in session.execute(
+        select(RiskScore.target_id, RiskScore.score).where(RiskScore.target == "ad")
+        .order_by(RiskScore.score.desc(), RiskScore.target_id.desc()).limit(n))]
+
+
+@dataclass(frozen=True)
+class _Scored:
+    ad_id: int
+    score: float
+
+
 def review_queue(*, session: Session, site: str | None = None, status: str | None = None,
                  labelled: str | None = None, indicator: str | None = None, city: str | None = None,
-                 since: datetime | None = None, limit: int = 50, offset: int = 0) -> list[AdRow]:
-    """review_queue (list): the analyst's queue: riskiest first (unscored last), then newest."""
-    stmt = _ad_risk_join(select(Ad.id, RiskScore.score, RiskScore.explanation))
+                 since: datetime | None = None, limit: int = 50, offset: int = 0,
+                 top_scores: Sequence[tuple[int, float]] | None = None) -> list[AdRow]:
+    """review_queue (list): the analyst's queue: riskiest first, then unscored ads newest first.
+
+    Scores are read top-down in growing windows (250, 2,500, … candidates) and joined to the filtered ads,
+    so the first pages never sort the whole ad table; a filter that matches few ads widens the window.
+    ``top_scores`` (from ``top_ad_scores``, cached by the caller) serves the windows it covers without
+    touching the score table at all."""
     conds: list[Any] = []
     if site:
         conds.append(Ad.site_id == site)
@@ -395,13 +423,41 @@ def review_queue(*, session: Session, site: str | None = None, status: str | Non
         conds.append(Ad.id.in_(_ads_in_city(city)))
     if indicator:
         conds.append(Ad.id.in_(_ads_with_indicator(indicator)))
-    if conds:
-        stmt = stmt.where(and_(*conds))
-    stmt = stmt.order_by(RiskScore.score.desc().nulls_last(), Ad.last_seen_at.desc(), Ad.id.desc())
-    rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    extra = {r.id: {"risk": r.score, "indicators": explanation_codes(r.explanation)} for r in rows}
+    need = offset + limit
+    window = max(need * 5, 250)
+    n_scored: int | None = None
+    while True:
+        if top_scores is not None and (window <= len(top_scores) or len(top_scores) < QUEUE_HEAD_SIZE):
+            cand = top_scores[:window]
+            ok = set(session.scalars(select(Ad.id).where(Ad.id.in_([a for a, _ in cand]), *conds))) if cand else set()
+            rows = [_Scored(a, sc) for a, sc in cand if a in ok][:need]
+            if len(cand) < window:
+                n_scored = len(cand)  # the cache holds every score there is
+        else:
+            top = (select(RiskScore.target_id.label("ad_id"), RiskScore.score).where(RiskScore.target == "ad")
+                   .order_by(RiskScore.score.desc(), RiskScore.target_id.desc()).limit(window).subquery())
+            rows = [_Scored(r.ad_id, r.score) for r in session.execute(
+                select(top.c.ad_id, top.c.score).join(Ad, Ad.id == top.c.ad_id).where(*conds)
+                .order_by(top.c.score.desc(), top.c.ad_id.desc()).limit(need))]
+        if len(rows) >= need:
+            break
+        if n_scored is None:
+            n_scored = session.scalar(select(func.count()).select_from(RiskScore).where(RiskScore.target == "ad")) or 0
+        if window >= n_scored:
+            break
+        window *= 10
+    page = [(r.ad_id, r.score) for r in rows[offset:need]]
+    if len(page) < limit:
+        scored = select(RiskScore.id).where(RiskScore.target == "ad", RiskScore.target_id == Ad.id).exists()
+        unscored = session.scalars(select(Ad.id).where(*conds, ~scored).order_by(Ad.last_seen_at.desc(), Ad.id.desc())
+                                   .offset(max(0, offset - len(rows))).limit(limit - len(page)))
+        page += [(ad_id, None) for ad_id in unscored]
+    ids = [ad_id for ad_id, _ in page]
+    explanations = dict(session.execute(select(RiskScore.target_id, RiskScore.explanation).where(
+        RiskScore.target == "ad", RiskScore.target_id.in_(ids))).all()) if ids else {}
+    extra = {ad_id: {"risk": score, "indicators": explanation_codes(explanations.get(ad_id))} for ad_id, score in page}
     _merge_indicators(session, extra)
-    return _ad_rows(session, [r.id for r in rows], extra)
+    return _ad_rows(session, ids, extra)
 
 
 def explanation_codes(explanation: Any) -> list[str]:

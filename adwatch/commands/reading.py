@@ -127,14 +127,33 @@ def print_report(report: EvalReport) -> None:
 
 @config_app.command("check")
 def config_check() -> None:
-    """Validate every lexicon and run every lexicon example; exit 1 on any problem."""
+    """Validate every config file (sites, lexicons, gazetteer, people, scoring) and run every lexicon example."""
+    from pydantic import ValidationError
+
+    from config.errors import pydantic_problems
+    from config.scoring_schema import load_scoring
+    from config.site_schema import load_sites
+
     settings = load_settings()
+    problems: list[str] = []
+    try:
+        sites = load_sites(settings.sites_dir)
+        console.print(f"sites: {len(sites)} valid ({', '.join(sorted(sites))})")
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    try:
+        load_scoring(settings.config_dir)
+        console.print("scoring.yaml: valid")
+    except ValidationError as exc:
+        problems.extend(pydantic_problems("C301", settings.config_dir / "scoring.yaml", exc))
     try:
         res = load_resources(settings)
     except ConfigError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]{problem}[/red]")
-        raise typer.Exit(1) from exc
+        problems.extend(exc.problems)
+    for problem in problems:
+        console.print(f"[red]{problem}[/red]")
+    if problems:
+        raise typer.Exit(1)
     results = run_examples(res, settings)
     bad = [r for r in results if not r.ok]
     for r in bad:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from dashboard import audit
+from dashboard.cache import cached
 from dashboard.deps import AnalystUser, SessionDep, SettingsDep
 from dashboard.templating import render
 from dashboard.text import Span, highlight, word_diff
@@ -27,6 +28,15 @@ MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",),
 PAGE_SIZE = 50
 
 
+NIGHTLY_TTL = 60.0  # scores and indicator codes change when the nightly stages run; a minute old is fine
+
+
+def queue_head(request: Request, session: SessionDep) -> list[tuple[int, float]]:
+    """queue_head (list): the highest ad scores, cached per process for a minute (the queue's hot path would
+    otherwise sort the whole score table on every page view)."""
+    return cached(request, "queue_head", NIGHTLY_TTL, lambda: people_repo.top_ad_scores(session=session))
+
+
 @router.get("/review")
 def review_queue(request: Request, session: SessionDep, user: AnalystUser, site: str | None = None,
                  status: str | None = "active", labelled: str | None = None, indicator: str | None = None,
@@ -36,12 +46,13 @@ def review_queue(request: Request, session: SessionDep, user: AnalystUser, site:
     rows = people_repo.review_queue(session=session, site=site or None, status=status or None,
                                     labelled=labelled or None, indicator=indicator or None,
                                     city=city or None, since=since, limit=PAGE_SIZE,
-                                    offset=(page - 1) * PAGE_SIZE)
+                                    offset=(page - 1) * PAGE_SIZE, top_scores=queue_head(request, session))
     ctx = {"rows": rows, "page": page, "page_size": PAGE_SIZE,
            "filters": {"site": site or "", "status": status or "", "labelled": labelled or "",
                        "indicator": indicator or "", "city": city or "", "days": days or ""},
            "sites": people_repo.site_ids(session=session), "label_values": LABEL_VALUES,
-           "indicator_codes": people_repo.indicator_codes(session=session)}
+           "indicator_codes": cached(request, "indicator_codes", NIGHTLY_TTL,
+                                     lambda: people_repo.indicator_codes(session=session))}
     if request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "queue-rows":
         return render(request, "_review_rows.html", ctx)
     return render(request, "review.html", ctx)

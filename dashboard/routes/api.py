@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from dashboard import audit
 from dashboard.deps import AdminUser, AnalystUser, AnyUser, LeadUser, SessionDep, StaffUser
+from dashboard.routes.ads import queue_head
 from dashboard.routes.leads import visible_lead
 from dashboard.schemas import (
     AdPublic,
@@ -47,10 +48,12 @@ def me(user: AnyUser) -> UserPublic:
 
 
 @router.get("/review", response_model=list[AdSummary])
-def review(session: SessionDep, user: AnalystUser, site: str | None = None, status: str | None = "active",
-           limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)) -> list[AdSummary]:
+def review(request: Request, session: SessionDep, user: AnalystUser, site: str | None = None,
+           status: str | None = "active", limit: int = Query(50, ge=1, le=200),
+           offset: int = Query(0, ge=0, le=1_000_000)) -> list[AdSummary]:
     """The review queue, riskiest first."""
-    rows = people_repo.review_queue(session=session, site=site, status=status, limit=limit, offset=offset)
+    rows = people_repo.review_queue(session=session, site=site, status=status, limit=limit, offset=offset,
+                                    top_scores=queue_head(request, session))
     return [_summary(r) for r in rows]
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from dashboard.cache import cached
 from dashboard.deps import SessionDep, StaffUser
 from dashboard.templating import render
 from storage import people_repo
@@ -20,11 +20,8 @@ router = APIRouter(include_in_schema=False)
 CACHE_SECONDS = 60.0  # the aggregates change once a night; a minute-old view is fine
 
 
-def _aggregates(request: Request, session: SessionDep) -> dict[str, Any]:
-    """The global numbers of the overview, computed at most once a minute per process (they scan tables)."""
-    cached = getattr(request.app.state, "overview_cache", None)
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
+def _aggregates(session: SessionDep) -> dict[str, Any]:
+    """The global numbers of the overview (they scan tables, so the route caches them for a minute)."""
     since = utcnow() - timedelta(hours=24)
     fortnight = utcnow() - timedelta(days=14)
     per_day = people_repo.ads_per_day(session=session, days=14)
@@ -37,7 +34,6 @@ def _aggregates(request: Request, session: SessionDep) -> dict[str, Any]:
         "indicator_counts": people_repo.indicator_counts(session=session, since=fortnight),
         "city_counts": people_repo.city_counts(session=session, since=fortnight),
     }
-    request.app.state.overview_cache = (time.monotonic(), data)
     return data
 
 
@@ -45,7 +41,7 @@ def _aggregates(request: Request, session: SessionDep) -> dict[str, Any]:
 def overview(request: Request, session: SessionDep, user: StaffUser) -> Response:
     alerts = people_repo.saved_search_alerts(session=session, user=user) if user.role == "analyst" else []
     return render(request, "overview.html", {
-        **_aggregates(request, session),
+        **cached(request, "overview", CACHE_SECONDS, lambda: _aggregates(session)),
         "health": people_repo.crawl_health(session=session),  # always fresh: it is what admins watch
         "alerts": [(s, n) for s, n in alerts if n],
     })

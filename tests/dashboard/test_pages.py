@@ -208,3 +208,13 @@ def test_language_switch(client_for, seeded: Seeded) -> None:
     assert "Gennemgang" in page and 'lang="da"' in page
     with anna.app.state.session_factory() as session:
         assert people_repo.get_user_by_name(session=session, username="anna").language == "da"
+
+
+def test_review_queue_paging_same_with_and_without_cached_head(session, seeded: Seeded) -> None:
+    head = people_repo.top_ad_scores(session=session)
+    for filters in ({}, {"site": "demo_board"}, {"city": "Aarhus"}, {"indicator": "MOVEMENT"}, {"status": "removed"}):
+        for offset, limit in ((0, 5), (5, 5), (10, 5), (0, 50)):
+            plain = [r.id for r in people_repo.review_queue(session=session, offset=offset, limit=limit, **filters)]
+            cached = [r.id for r in people_repo.review_queue(session=session, offset=offset, limit=limit,
+                                                            top_scores=head, **filters)]
+            assert plain == cached, (filters, offset)
