@@ -49,20 +49,22 @@ def build_scheduler(settings: AppSettings, sites: dict[str, SiteDefinition] | No
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S},
         timezone="UTC",
     )
-    wanted = set()
-    for site in sites.values():
-        if not site.enabled:
-            continue
-        job_id = f"crawl:{site.id}"
-        wanted.add(job_id)
-        scheduler.add_job("adwatch.scheduler:crawl_and_process", CronTrigger.from_crontab(site.schedule, "UTC"),
-                          args=[site.id], id=job_id, name=f"crawl {site.name}", replace_existing=True)
-    scheduler.add_job("adwatch.scheduler:purge_job", CronTrigger.from_crontab(RETENTION_CRON, "UTC"),
-                      id="retention", name="retention purge", replace_existing=True)
-    wanted.add("retention")
+    # Start paused so the persisted jobs are loaded: a job whose trigger did not change keeps its stored
+    # next run time, so a night missed while adwatch was down still runs (once) when it resumes.
     scheduler.start(paused=True)
-    for job in scheduler.get_jobs():  # sites removed or disabled since the last start
+    wanted = {"retention": ("adwatch.scheduler:purge_job", RETENTION_CRON, [], "retention purge")}
+    for site in sites.values():
+        if site.enabled:
+            wanted[f"crawl:{site.id}"] = ("adwatch.scheduler:crawl_and_process", site.schedule, [site.id],
+                                          f"crawl {site.name}")
+    for job in scheduler.get_jobs():
         if job.id not in wanted:
             log.info("removing job %s (site gone or disabled)", job.id)
             job.remove()
+    for job_id, (func, cron, args, name) in wanted.items():
+        trigger = CronTrigger.from_crontab(cron, "UTC")
+        existing = scheduler.get_job(job_id)
+        if existing is not None and str(existing.trigger) == str(trigger) and list(existing.args) == args:
+            continue
+        scheduler.add_job(func, trigger, args=args, id=job_id, name=name, replace_existing=True)
     return scheduler

@@ -1,8 +1,11 @@
 """The scheduler: one job per enabled site on its cron, one retention job, safe defaults, persisted."""
 
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.triggers.cron import CronTrigger
 
-from adwatch.scheduler import build_scheduler
+from adwatch.scheduler import JOB_TABLE, build_scheduler
 from config.site_schema import SiteDefinition
 
 
@@ -27,6 +30,20 @@ def test_jobs_follow_enabled_sites_and_persist(sqlite_url, tmp_path):
         assert job.args == ("site_a",)
         assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time >= 3600
         assert isinstance(job.trigger, CronTrigger) and "hour='3'" in str(job.trigger)
+    finally:
+        scheduler.shutdown(wait=False)
+    # A night missed while adwatch was down (its due time passed with no scheduler running) is kept across
+    # a restart, so it runs once on resume instead of being pushed to the next night.
+    missed = datetime.now(UTC) - timedelta(hours=2)
+    store = SQLAlchemyJobStore(url=sqlite_url, tablename=JOB_TABLE)
+    store.start(scheduler, "default")  # the stopped scheduler: only its job (de)serialisation is used
+    job = store.lookup_job("crawl:site_a")
+    job._modify(next_run_time=missed)
+    store.update_job(job)
+    store.shutdown()
+    scheduler = build_scheduler(settings, sites)
+    try:
+        assert scheduler.get_job("crawl:site_a").next_run_time == missed
     finally:
         scheduler.shutdown(wait=False)
     # Persistent store: a restart with site a disabled removes its job instead of running it.
