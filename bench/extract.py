@@ -114,11 +114,11 @@ def main() -> None:
     read = max(bench_read(ads, settings) for _ in range(args.repeat))
     print(f"corpus: {len(ads)} synthetic ads, mean {mean_len:.0f} chars")
     print(f"baseline spaCy blank 'da' tokenizer only: {base:,.0f} ads/s/core")
-    print(f"read_ad (all extractors):                 {read:,.0f} ads/s/core  (ratio to baseline {read / base:.2f})")
+    print(f"read_ad (all extractors):                 {read:,.0f} ads/s/core  (ratio to baseline {read / base:.3f})")
     if args.stage:
         stage = bench_stage(ads)
         print(f"reading stage incl. SQLite writes:        {stage:,.0f} ads/s/core  "
-              f"(ratio to baseline {stage / base:.2f})")
+              f"(ratio to baseline {stage / base:.3f})")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Synthetic market (generated vectorised with numpy: 1M ads in a few seconds, held
 - independents: own phone, own words, own photo; ~20% repost once (same phone, text and a photo copy);
 - noise: ~15% of ads write their number in the text, ~25% a price; every ad carries the site's footer
   (boilerplate) and ~1% show the site's placeholder picture;
+- the placeholder is one file, so its copies have identical hashes (the index collapses exact copies);
 - a photo is 14 views, each an independent uniformly random 64-bit pHash and dHash (views of one picture
   differ as much as different pictures: the worst case for the index); a copy flips 0-4 random bits in
   every view of its source;
@@ -196,8 +197,6 @@ def synth(n: int, start: int, seed: int, prior: tuple[Market, np.ndarray, np.nda
         # Every source's hashes come from its own seed, so copies in different blocks agree.
         hp, hd = _source_hashes(u, seed)
         p[s:e][fresh], d[s:e][fresh] = hp[inv], hd[inv]
-        ph = blk == PLACEHOLDER_SOURCE
-        p[s:e][ph], d[s:e][ph] = placeholder[0], placeholder[1]
         rep = blk == -2
         if rep.any():
             pm, pp, pd, psrc = prior  # type: ignore[misc]
@@ -206,6 +205,8 @@ def synth(n: int, start: int, seed: int, prior: tuple[Market, np.ndarray, np.nda
             src[s:e][rep] = psrc[j]
         p[s:e] ^= _flips(rng, e - s)
         d[s:e] ^= _flips(rng, e - s)
+        ph = blk == PLACEHOLDER_SOURCE  # the site's placeholder is the same file: identical hashes
+        p[s:e][ph], d[s:e][ph] = placeholder[0], placeholder[1]
     return Market(start, cols, words), p, d, src
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from classifiers.normalize import Lowered
+
 _TLDS = ("com", "dk", "net", "org", "se", "no", "de", "ro", "eu", "info", "co.uk", "uk", "pl", "bg", "hu",
          "ru", "ua", "io", "me", "nl", "fr", "es", "it", "biz", "online", "cz", "lv", "lt")
 _AT = r"(?:\s*@\s*|\s*[\(\[\{<]\s*(?:at|snabel-?a)\s*[\)\]\}>]\s*|\s+(?:at|snabel-?a|snabela)\s+)"
@@ -86,14 +88,22 @@ def find_emails(text: str) -> list[ContactHit]:
     return hits
 
 
-def find_handles(text: str) -> list[ContactHit]:
-    """find_handles (list[ContactHit]): messaging handles from profile links and labels ("Snap: anna_22")."""
+# Labels that are whole words (every _LABEL_RE match starts with one of them, or with the ghost emoji).
+_LABEL_WORDS = frozenset(w for w in _LABELS if w.isalnum())
+
+
+def find_handles(text: str, key: Lowered | None = None) -> list[ContactHit]:
+    """find_handles (list[ContactHit]): messaging handles from profile links and labels ("Snap: anna_22").
+
+    key (Lowered): the text's shared trigger key; label handles are read only when a label word is in it.
+    """
     hits: list[ContactHit] = []
+    labels = key is None or key.has_word(_LABEL_WORDS) or any(not w.isalnum() and w in text for w in _LABELS)
     for _kind, rx in _URLS if "/" in text else ():
         kind = _kind
         for m in rx.finditer(text):
             hits.append(ContactHit(kind, m.group("v").lower().rstrip("."), m.group(), m.start(), m.end(), False))
-    for m in _LABEL_RE.finditer(text):
+    for m in _LABEL_RE.finditer(text) if labels else ():
         label = m.group("label").lower()
         value = m.group("v").lower().rstrip("._")
         if value in _STOP or value.isdigit() or any(h.start <= m.start("v") < h.end for h in hits):

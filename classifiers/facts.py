@@ -40,6 +40,19 @@ _AGE_TRIGGERS: tuple[tuple[str, ...], ...] = (
     ("i'm", "im", "am", "jeg", "only", "kun"),
     ("turned", "barely", "fyldt", "knap"),
 )
+# Whole words the "I'm 22" form starts with ("i'm" splits into "i" and "m").
+_AGE_I_AM = frozenset({"m", "im", "am", "jeg", "only", "kun"})
+# Every "22 år" match ends a word with one of these ("22år", "years"), or holds "y.o" / "y/o".
+_YEARS_ENDS = ("år", "årig", "års", "åringen", "aar", "yo", "yr", "yrs", "year", "years", "jahre", "ani", "lat",
+               "anos", "años", "ans", "éves", "let", "godina", "jaar", "vuotta")
+
+
+def _years_gate(key: Lowered) -> bool:
+    if not key.exact or "y.o" in key.low or "y/o" in key.low:
+        return True
+    return any(w.endswith(_YEARS_ENDS) for w in key.words)
+
+
 _AGE_BLOCK_BEFORE = re.compile(r"(?:\b(?:i|in|for|since|siden|over|de\s+sidste|the\s+last|last|after|efter|"
                                r"about|ca|under|minimum|min|mindst|above|all|alle|from|fra)\s*$)", re.I)
 _AGE_WEAK = (
@@ -76,8 +89,9 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
     out: list[Mention] = []
     lo, hi = bounds
     key = key or lowered(text)
-    for rx, triggers in zip(_AGE_STRONG, _AGE_TRIGGERS, strict=True):
-        if not key.has(triggers):
+    gates = (key.has(_AGE_TRIGGERS[0]), _years_gate(key), key.has_word(_AGE_I_AM), key.has(_AGE_TRIGGERS[3]))
+    for rx, run in zip(_AGE_STRONG, gates, strict=True):
+        if not run:
             continue
         for m in rx.finditer(text):
             value = _age_value(m.group("n"))
@@ -154,28 +168,42 @@ class Gazetteer:
         for cands in self.first.values():
             cands.sort(key=lambda c: -len(c[0]))
 
-    def find(self, text: str, source: str) -> list[Mention]:
-        """find (list[Mention]): places named in ``text`` (value is the Place)."""
+    def find(self, text: str, source: str, key: Lowered | None = None) -> list[Mention]:
+        """find (list[Mention]): places named in ``text`` (value is the Place).
+
+        key (Lowered): the text's shared trigger key; with it, texts naming no place's first word cost one
+        set check, and the others skip building a tuple per word.
+        """
         out: list[Mention] = []
-        toks = [(m.group().lower(), m.start(), m.end()) for m in _GAZ_WORD.finditer(text)]
         first = self.first
-        i, n = 0, len(toks)
+        if key is not None and key.exact:
+            if key.words.isdisjoint(first):
+                return out
+            words = _GAZ_WORD.findall(key.low)
+            spans = [m.span() for m in _GAZ_WORD.finditer(text)]
+            if len(words) != len(spans):  # lower() changed the word split: read it the plain way
+                return self.find(text, source)
+        else:
+            spans = [m.span() for m in _GAZ_WORD.finditer(text)]
+            words = [text[a:b].lower() for a, b in spans]
+        i, n = 0, len(words)
         while i < n:
-            cands = first.get(toks[i][0])
+            cands = first.get(words[i])
             if cands is None:
                 i += 1
                 continue
-            for words, place in cands:
-                k = len(words)
+            for cand_words, place in cands:
+                k = len(cand_words)
                 if i + k > n:
                     continue
                 ok = True
                 for j in range(1, k):
-                    if toks[i + j][0] != words[j] or not _GAZ_SEP.fullmatch(text, toks[i + j - 1][2], toks[i + j][1]):
+                    if words[i + j] != cand_words[j] or not _GAZ_SEP.fullmatch(text, spans[i + j - 1][1],
+                                                                                spans[i + j][0]):
                         ok = False
                         break
                 if ok:
-                    out.append(Mention(place, toks[i][1], toks[i + k - 1][2], source))
+                    out.append(Mention(place, spans[i][0], spans[i + k - 1][1], source))
                     i += k
                     break
             else:
@@ -235,6 +263,20 @@ _PERSON = (r"(?:girls?|wom[ae]n|lady|ladies|babes?|beauty|beauties|escorts?|mode
            r"kvinder|dame|damer|skønhed|skonhed|massøse|massøser|masseuse|student|studerende|milf|teen|teenager|"
            r"blond[ei]?n?e?|brunet+e?|brunette|latina|doll|dukke|princess|prinsesse|queen|dronning|angel|engel|"
            r"sweetheart|kitten|kæreste|girlfriend|mistress|trans|ts|shemale|ladyboy|sugar|honey)")
+# Every whole word _PERSON matches, but ``brunet+e?`` (checked by prefix): the gate of the "<adjective> pige" form.
+_PERSON_WORDS = frozenset({
+    "girl", "girls", "woman", "women", "lady", "ladies", "babe", "babes", "beauty", "beauties", "escort",
+    "escorts", "model", "models", "pige", "piger", "pigen", "kvinde", "kvinder", "dame", "damer", "skønhed",
+    "skonhed", "massøse", "massøser", "masseuse", "student", "studerende", "milf", "teen", "teenager", "latina",
+    "doll", "dukke", "princess", "prinsesse", "queen", "dronning", "angel", "engel", "sweetheart", "kitten",
+    "kæreste", "girlfriend", "mistress", "trans", "ts", "shemale", "ladyboy", "sugar", "honey"
+}) | frozenset(f"blond{a}{b}{c}" for a in ("", "e", "i") for b in ("", "n") for c in ("", "e"))
+
+
+def _has_person(key: Lowered) -> bool:
+    return key.has_word(_PERSON_WORDS) or any(w.startswith("brunet") for w in key.words)
+
+
 class People:
     """People: spoken-language and nationality regexes compiled from ``config/people.yaml``."""
 
@@ -312,7 +354,8 @@ def find_nationality(text: str, source: str, people: People | None = None, key: 
     key = key or lowered(text)
     named = key.has_word(pp.nat_words) or key.has(pp.nat_multi)
     country = key.has_word(pp.country_words) or key.has(pp.country_multi)
-    runs = (named and key.has(_NAT_LABELS), country and key.has(_NAT_FROM), named, named)
+    runs = (named and key.has(_NAT_LABELS), country and key.has(_NAT_FROM), named and _has_person(key),
+            named and key.has(("i'm", "im", "i am", "jeg er")))
     for rx, run in zip(pp.nat_patterns, runs, strict=True):
         if not run:
             continue

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from classifiers.normalize import _DROP, AMBIGUOUS_WORDS, CleanText, clean, token_digits
+from classifiers.normalize import _DROP, _FOLD_SPECIAL, AMBIGUOUS_WORDS, CleanText, clean, token_digits
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ _URL_NUM = re.compile(
     r"\s*(\+?[\d\-\s().]{6,20}\d)",
     re.I,
 )
+_URL_TRIGGERS = ("wa.me/", "phone=", "tel:", "sms:", "callto:", "number=", "signal.me/")
 MAX_GROUPS = 18
 # Tried only for 10-digit disguised or 3-3-4 numbers (North American ads written by others).
 FALLBACK_REGIONS = ("US",)
@@ -118,12 +119,20 @@ def parse_number(digits: str, *, plus: bool, region: str, implied_plus: bool = F
     return None
 
 
+# Substrings every match of _DATE / _TIME_RANGE / _CLOCK contains: a cheap search first, the regex only then.
+_DATE_HINT = re.compile(r"\d[./-]\d")
+_RANGE_HINT = re.compile(r"\d\s*[-–—]\s*\d")
+_CLOCK_HINT = re.compile(r"\d[:.]\d")
+
+
 def _blocked_spans(text: str) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _DATE.finditer(text) if _plausible_date(m.group())]
-    spans += [m.span() for m in _TIME_RANGE.finditer(text)
-              if all(int(x) <= 24 for x in re.findall(r"\d{1,2}(?=\D|$)", m.group())[:1] + re.findall(
-                  r"[-–—]\s*(\d{1,2})", m.group()))]
-    spans += [m.span() for m in _CLOCK.finditer(text)]
+    spans = [m.span() for m in _DATE.finditer(text) if _plausible_date(m.group())] if _DATE_HINT.search(text) else []
+    if _RANGE_HINT.search(text):
+        spans += [m.span() for m in _TIME_RANGE.finditer(text)
+                  if all(int(x) <= 24 for x in re.findall(r"\d{1,2}(?=\D|$)", m.group())[:1] + re.findall(
+                      r"[-–—]\s*(\d{1,2})", m.group()))]
+    if _CLOCK_HINT.search(text):
+        spans += [m.span() for m in _CLOCK.finditer(text)]
     return spans
 
 
@@ -138,16 +147,55 @@ def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in spans)
 
 
+def _clusters(words: list[str]) -> list[tuple[int, int]]:
+    """Token index ranges [first, last] that may hold a run of >= 7 digits.
+
+    A run never survives four non-digit tokens in a row, and only tokens that read as digits add digits, so
+    runs lie inside clusters of digit tokens at most three tokens apart; clusters with fewer than seven
+    digits in all cannot give a number and are not read.
+    """
+    out: list[tuple[int, int]] = []
+    first = last = -1
+    total = 0
+    for k, w in enumerate(words):
+        read = token_digits(w)
+        if read is None:
+            continue
+        if first >= 0 and k - last <= 4:
+            last = k
+            total += len(read[0])
+            continue
+        if first >= 0 and total >= 7:
+            out.append((first, last))
+        first = last = k
+        total = len(read[0])
+    if first >= 0 and total >= 7:
+        out.append((first, last))
+    return out
+
+
 def _groups(text: str) -> list[list[_Group]]:
     """Runs of digit groups, each run a candidate area for one or more numbers."""
+    clusters = _clusters(_TOKEN.findall(text))
+    if not clusters:
+        return []
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     blocked = _blocked_spans(text) if any(c in text for c in ".:/-") else []
     runs: list[list[_Group]] = []
+    for first, last in clusters:
+        runs += _cluster_runs(text, tokens, first, last, blocked)
+    return [r for r in runs if sum(len(g.digits) for g in r) >= 7]
+
+
+def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, last: int,
+                  blocked: list[tuple[int, int]]) -> list[list[_Group]]:
+    runs: list[list[_Group]] = []
     run: list[_Group] = []
     filler: list[str] = []
-    prev_end = 0
-    prev_word = ""
-    for k, (s, e, tok) in enumerate(tokens):
+    prev_end = tokens[first - 1][1] if first else 0
+    prev_word = tokens[first - 1][2].lower() if first else ""
+    for k in range(first, last + 1):
+        s, e, tok = tokens[k]
         gap = text[prev_end:s]
         read = token_digits(tok)
         if read is not None and _fenced(text, tokens, k, gap, prev_word, blocked):
@@ -186,7 +234,7 @@ def _groups(text: str) -> list[list[_Group]]:
         prev_end, prev_word = e, tok.lower()
     if run:
         runs.append(run)
-    return [r for r in runs if sum(len(g.digits) for g in r) >= 7]
+    return runs
 
 
 def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, prev_word: str,
@@ -303,7 +351,9 @@ def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText |
         return []
     ct = ct or clean(text)
     # Links are read from the raw text: HTML cleaning blanks tags, and tel:/wa.me often live in an href.
-    hits = _url_numbers(CleanText(text, None, len(text)), text, region, source)
+    low = text.lower()
+    linked = _FOLD_SPECIAL.search(text) or any(t in low for t in _URL_TRIGGERS)
+    hits = _url_numbers(CleanText(text, None, len(text)), text, region, source) if linked else []
     covered = [(h.start, h.end) for h in hits]
     for run in _groups(ct.text):
         for hit in _from_run(run, ct, text, region, source):

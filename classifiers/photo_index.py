@@ -78,17 +78,17 @@ class _ChunkTable:
             self.keys.append(k[order])
             self.rows.append(order)
 
-    def extend(self, hashes: np.ndarray, start: int) -> None:
-        """Add rows ``start..`` (merge into the sorted arrays: O(n), no full re-sort)."""
+    def extend(self, hashes: np.ndarray, start: int | np.ndarray) -> None:
+        """Add rows ``start..`` (or the given row numbers): merge into the sorted arrays, O(n), no re-sort."""
+        rows = (np.arange(hashes.size) + start if np.isscalar(start) else np.asarray(start)).astype(np.int32)
         if not self.keys:
             self.build(hashes)
-            if start:
-                self.rows = [r + np.int32(start) for r in self.rows]
+            self.rows = [rows[r] for r in self.rows]
             return
         for j in range(self.chunks):
             k = self._key(hashes, j)
             order = np.argsort(k, kind="stable")
-            nk, nr = k[order], (order + start).astype(np.int32)
+            nk, nr = k[order], rows[order]
             pos = np.searchsorted(self.keys[j], nk, "right")
             self.keys[j] = np.insert(self.keys[j], pos, nk)
             self.rows[j] = np.insert(self.rows[j], pos, nr)
@@ -121,6 +121,16 @@ def _popcount(x: np.ndarray) -> np.ndarray:
     return np.bitwise_count(x)
 
 
+def _fingerprint(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """64-bit fingerprint of all view hashes of each photo (exact-copy detection)."""
+    h = np.full(p.shape[0], np.uint64(0xCBF29CE484222325), np.uint64)
+    with np.errstate(over="ignore"):
+        for col in (*p.T, *d.T):
+            h = (h ^ col) * np.uint64(0x100000001B3)
+            h ^= h >> np.uint64(29)
+    return h
+
+
 class PhotoIndex:
     """PhotoIndex: photo ids with (pHash, dHash) per view; near-duplicate search and duplicate groups."""
 
@@ -134,6 +144,10 @@ class PhotoIndex:
         self.root = np.empty(0, np.int64)  # row of the group's oldest photo, per row
         self._views = _ChunkTable(chunks)
         self._fulls = _ChunkTable(chunks)
+        self._fp = np.empty(0, np.uint64)  # sorted fingerprints of indexed (non-copy) photos
+        self._fp_row = np.empty(0, np.int64)
+        self._copy_rep = np.empty(0, np.int64)  # exact copies (not in the chunk tables), sorted by original
+        self._copy_row = np.empty(0, np.int64)
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -155,6 +169,20 @@ class PhotoIndex:
 
         p, d (uint64 arrays, shape (n, 14)): the query photos' view hashes. Probed in batches.
         """
+        qs, ts = self._query_reps(p, d)
+        if self._copy_rep.size == 0 or ts.size == 0:
+            return qs, ts
+        # Exact copies are not in the chunk tables: a match with their original is a match with them.
+        lo = np.searchsorted(self._copy_rep, ts, "left")
+        cnt = np.searchsorted(self._copy_rep, ts, "right") - lo
+        total = int(cnt.sum())
+        if total == 0:
+            return qs, ts
+        starts = np.repeat(lo - np.concatenate(([0], np.cumsum(cnt)[:-1])), cnt)
+        return (np.concatenate((qs, np.repeat(qs, cnt))),
+                np.concatenate((ts, self._copy_row[starts + np.arange(total)])))
+
+    def _query_reps(self, p: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if len(self) == 0 or p.shape[0] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         outq, outt = [], []
@@ -184,10 +212,55 @@ class PhotoIndex:
         ok = self._verify(p[qs], d[qs], ts)
         return qs[ok], ts[ok]
 
+    def _exact(self, p: np.ndarray, d: np.ndarray, n0: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact copies (identical view hashes: the same file, e.g. a site placeholder): (new row, earlier row).
+
+        Only the first photo with a given fingerprint is put in the chunk tables and probed; its copies
+        join its group directly, so k identical placeholders cost O(k), not O(k^2) candidate pairs.
+        """
+        fp = _fingerprint(p, d)
+        order = np.lexsort((np.arange(fp.size), fp))
+        fs = fp[order]
+        first = np.r_[True, fs[1:] != fs[:-1]]
+        rep_in_batch = order[np.maximum.accumulate(np.where(first, np.arange(fs.size), 0))]
+        rep = np.empty(fp.size, np.int64)
+        rep[order] = rep_in_batch + n0
+        pos = np.searchsorted(self._fp, fp)
+        ok = pos < self._fp.size
+        ok[ok] = self._fp[pos[ok]] == fp[ok]
+        rep[ok] = self._fp_row[pos[ok]]
+        rows = np.arange(fp.size) + n0
+        dup = rep != rows
+        # A fingerprint collision between different hashes must not merge: check the rows are identical.
+        if dup.any():
+            rp = np.where(rep[dup] >= n0, 0, rep[dup])
+            same = np.ones(int(dup.sum()), bool)
+            old = rep[dup] < n0
+            same[old] = (self.p[rp[old]] == p[dup][old]).all(axis=1) & (self.d[rp[old]] == d[dup][old]).all(axis=1)
+            new_ = ~old
+            rb = rep[dup][new_] - n0
+            same[new_] = (p[rb] == p[dup][new_]).all(axis=1) & (d[rb] == d[dup][new_]).all(axis=1)
+            idx = np.flatnonzero(dup)
+            dup[idx[~same]] = False
+            rep[idx[~same]] = rows[idx[~same]]
+        newfp = ~dup & ~ok
+        if newfp.any():
+            u, first_i = np.unique(fp[newfp], return_index=True)
+            r = rows[newfp][first_i]
+            at = np.searchsorted(self._fp, u)
+            self._fp = np.insert(self._fp, at, u)
+            self._fp_row = np.insert(self._fp_row, at, r)
+        if dup.any():
+            cr, cw = np.concatenate((self._copy_rep, rep[dup])), np.concatenate((self._copy_row, rows[dup]))
+            o = np.argsort(cr, kind="stable")
+            self._copy_rep, self._copy_row = cr[o], cw[o]
+        return rows[dup], rep[dup]
+
     def add(self, ids: np.ndarray, p: np.ndarray, d: np.ndarray) -> int:
         """add (int): index new photos (ids increasing is not required), linking them to their duplicates.
 
-        Returns the number of verified duplicate pairs found. Photos already indexed are skipped.
+        Returns the number of verified duplicate pairs found (exact copies count once each). Photos
+        already indexed are skipped.
         """
         ids = np.asarray(ids, np.int64)
         if ids.size == 0:
@@ -199,14 +272,21 @@ class PhotoIndex:
         self.p = np.vstack((self.p, p))
         self.d = np.vstack((self.d, d))
         self.root = np.concatenate((self.root, np.arange(n0, len(self), dtype=np.int64)))
-        self._views.extend(p.ravel(), n0 * N_VIEWS)
-        self._fulls.extend(p[:, 0], n0)
-        qs, ts = self.query(p, d)
-        qs = qs + n0
+        ea, eb = self._exact(p, d, n0)
+        uniq = np.ones(ids.size, bool)
+        uniq[ea - n0] = False
+        ur = np.flatnonzero(uniq)
+        up = p[ur]
+        self._views.extend(up.ravel(), ((ur + n0)[:, None] * N_VIEWS + np.arange(N_VIEWS)[None, :]).ravel())
+        self._fulls.extend(up[:, 0], ur + n0)
+        qs, ts = self._query_reps(up, d[ur])
+        qs = ur[qs] + n0
         keep = qs != ts
-        self._merge(qs[keep], ts[keep])
-        log.info("photo index: %d new photos, %d duplicate pairs, %d indexed", ids.size, int(keep.sum()), len(self))
-        return int(keep.sum())
+        a, b = np.concatenate((qs[keep], ea)), np.concatenate((ts[keep], eb))
+        self._merge(a, b)
+        log.info("photo index: %d new photos (%d exact copies), %d duplicate pairs, %d indexed", ids.size, ea.size,
+                 int(a.size), len(self))
+        return int(a.size)
 
     def _merge(self, a: np.ndarray, b: np.ndarray) -> None:
         """Vectorised union: connected components over the groups the pairs touch; oldest id becomes root."""
@@ -259,8 +339,14 @@ class PhotoIndex:
             idx = cls(phash_max=pm, dhash_max=dm, chunks=ch, chunk_radius=cr, bucket_cap=cap)
             idx.ids, idx.p, idx.d = z["ids"], z["p"], z["d"]
             idx.root = z["root"] if "root" in z else np.arange(idx.ids.size, dtype=np.int64)
-        idx._views.build(idx.p.ravel())
-        idx._fulls.build(idx.p[:, 0])
+        n = idx.ids.size
+        ea, _ = idx._exact(idx.p, idx.d, 0) if n else (np.empty(0, np.int64), None)
+        uniq = np.ones(n, bool)
+        uniq[ea] = False
+        ur = np.flatnonzero(uniq)
+        if n:
+            idx._views.extend(idx.p[ur].ravel(), (ur[:, None] * N_VIEWS + np.arange(N_VIEWS)[None, :]).ravel())
+            idx._fulls.extend(idx.p[ur, 0], ur)
         return idx
 
 

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,19 @@ class AdReading:
         return {h["code"] for h in self.indicators}
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """as_dict (dict): a deep copy as plain dicts and tuples (``dataclasses.asdict`` without its overhead)."""
+        return {f: _copy(getattr(self, f)) for f in _READING_FIELDS}
+
+
+def _copy(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _copy(v) for k, v in obj.items()}
+    if isinstance(obj, tuple | list):
+        return type(obj)(_copy(v) for v in obj)
+    return obj
+
+
+_READING_FIELDS = tuple(f.name for f in fields(AdReading))
 
 
 @dataclass(frozen=True)
@@ -244,7 +256,7 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
         for value in _field_list(raw.get("handles")):
             for hd in find_handles(value):
                 handles[(hd.kind, hd.value)] = None
-        for hd in find_handles(ct.text):
+        for hd in find_handles(ct.text, key):
             handles[(hd.kind, hd.value)] = None
         for h in phone_hits:  # "WhatsApp: +45 ..." or a wa.me link: the number is also a messenger id
             if h.source == "field":
@@ -317,7 +329,7 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
             if place:
                 break
         if place is None:
-            found = res.gazetteer.find(ct.text, "")
+            found = res.gazetteer.find(ct.text, "", key)
             mentions = [Mention(m.value, m.start, m.end, "title" if m.start < boundary else "text") for m in found]
             place = choose_place(mentions)
         if place is not None:

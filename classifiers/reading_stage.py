@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -55,6 +55,9 @@ def _nul_free(obj: Any) -> Any:
     return obj
 
 
+_FACT_FIELDS = tuple(f.name for f in fields(AdReading) if f.name != "indicators")
+
+
 def contact_rows(reading: AdReading) -> list[dict[str, Any]]:
     """contact_rows: ``ad_contact`` values (kind phone | email | handle:<service>) of one reading."""
     rows = [{"kind": "phone", "value": p["e164"], "obfuscated": bool(p["obfuscated"]),
@@ -82,8 +85,8 @@ def to_row(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res
 def to_values(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res: Resources,
               duration_ms: float) -> dict[str, Any]:
     """to_values (dict): the ``ad_reading`` column values of one reading (for bulk inserts)."""
-    facts = _nul_free(reading.as_dict())
-    facts.pop("indicators", None)
+    # _nul_free copies into plain dicts and lists, so no as_dict() deep copy is needed first
+    facts = _nul_free({f: getattr(reading, f) for f in _FACT_FIELDS})
     return dict(
         ad_version_id=version_id, ad_id=ad_id, site_id=site_id, stamp=res.stamp, reader_version=READER_VERSION,
         lexicon_versions=res.lexicons.versions(), language=reading.language, age=reading.age, city=reading.city,

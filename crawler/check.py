@@ -16,6 +16,7 @@ from scrapy.http import Response, TextResponse
 from config.settings import AppSettings
 from config.site_schema import SiteDefinition
 from crawler.pages import AdPage, ListingPage, select_values
+from crawler.runner import quiet_scrapy_loggers
 from crawler.settings import build_crawl_settings
 from crawler.spiders.site import SiteSpider
 
@@ -66,6 +67,12 @@ class CheckSpider(SiteSpider):
         else:
             self.report.errors.append("no ad links found on the listing page: check listing.item_links")
 
+    def parse_ad(self, response: Response) -> Iterator[Any]:
+        if response.status in self.site.removed_statuses:  # a check has no store to mark it removed in
+            self.report.errors.append(f"ad {response.url} answered {response.status} (removed)")
+            return iter(())
+        return super().parse_ad(response)
+
     def _ad_item(self, response: TextResponse, *, rendered: bool) -> Iterator[Any]:
         ad = AdPage.parse(response.selector, response.url, self.site)
         self.report.ad_url = response.url
@@ -97,6 +104,7 @@ def check_site(app_settings: AppSettings, site: SiteDefinition) -> CheckReport:
     settings["LOG_LEVEL"] = "WARNING"
     report = CheckReport()
     process = CrawlerProcess(settings)
+    quiet_scrapy_loggers("WARNING")
     process.crawl(CheckSpider, site=site.with_start_urls(site.start_urls[:1]), app_settings=app_settings,
                   report=report)
     process.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from config.settings import AppSettings
@@ -17,6 +17,21 @@ from dashboard.auth import CSRF_FIELD, CSRF_HEADER, SessionData, csrf_matches
 from storage.models.people import User
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Row ids are 64-bit (PostgreSQL BIGINT, SQLite INTEGER): a larger number cannot name a row, and passing it to
+# the driver raises (OverflowError, NumericValueOutOfRange) instead of a clean "not found".
+MAX_DB_ID = 2**63 - 1
+DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID)]
+
+
+def parse_id(value: str) -> int | None:
+    """parse_id (int | None): a row id from a form field, or None when it is not one (empty, not ASCII
+    digits, out of range)."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_DB_ID else None
 
 
 class LoginRequired(Exception):

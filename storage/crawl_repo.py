@@ -143,16 +143,25 @@ def known_ads(*, session: Session, site_id: str) -> dict[str, tuple[int, str | N
     return {ext: (ad_id, sha, photos.get(ad_id, set())) for ext, ad_id, sha in rows}
 
 
-def _photo_id(session: Session, photo: StoredPhoto) -> int:
-    insert_ignore(session, Photo, {
-        "sha256": photo.sha256, "path": photo.path, "width": photo.width, "height": photo.height,
-        "format": photo.format, "size_bytes": photo.size_bytes, "first_seen_at": utcnow(),
-    }, ["sha256"])
-    photo_id = session.scalar(select(Photo.id).where(Photo.sha256 == photo.sha256))
-    assert photo_id is not None
-    session.execute(update(Photo).where(Photo.id == photo_id, Photo.path.is_(None))
-                    .values(path=photo.path, purged_at=None))
-    return photo_id
+def _photo_ids(session: Session, photos: list[StoredPhoto]) -> dict[str, int]:
+    """sha256 -> Photo id for a batch of stored photos: one multi-row INSERT … ON CONFLICT DO NOTHING, one
+    SELECT, and one UPDATE that restores the path of photos purged earlier and now seen again."""
+    unique = {photo.sha256: photo for photo in photos}
+    if not unique:
+        return {}
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(Photo) if dialect == "postgresql" else sqlite.insert(Photo)
+    session.execute(ins.values([
+        {"sha256": p.sha256, "path": p.path, "width": p.width, "height": p.height, "format": p.format,
+         "size_bytes": p.size_bytes, "first_seen_at": now} for p in unique.values()
+    ]).on_conflict_do_nothing(index_elements=["sha256"]))
+    ids = dict(session.execute(select(Photo.sha256, Photo.id).where(Photo.sha256.in_(list(unique)))).tuples().all())
+    purged = list(session.execute(select(Photo.sha256).where(Photo.sha256.in_(list(unique)), Photo.path.is_(None)))
+                  .scalars())
+    for sha in purged:
+        session.execute(update(Photo).where(Photo.sha256 == sha).values(path=unique[sha].path, purged_at=None))
+    return ids
 
 
 def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[AdRecord]) -> SaveCounts:
@@ -188,6 +197,7 @@ def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[A
         session.flush()  # ids for the new ads, in one round of INSERTs
     counts.new = len(new_ads)
     new_versions: list[tuple[Ad, AdVersion]] = []
+    links: list[tuple[Ad, StoredPhoto, int, datetime]] = []
     for rec in records:
         ad = ads[rec.external_id]
         is_new = rec.external_id in new_ads
@@ -211,10 +221,7 @@ def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[A
             if not is_new:
                 counts.unchanged += 1
         for position, photo in enumerate(rec.photos):
-            insert_ignore(session, AdPhoto, {
-                "ad_id": ad.id, "photo_id": _photo_id(session, photo), "source_url": photo.url,
-                "position": position, "first_seen_at": rec.seen_at,
-            }, ["ad_id", "photo_id"])
+            links.append((ad, photo, position, rec.seen_at))
             counts.photos += 1
         for url, reason in rec.photo_failures:
             if (ad.id, url) not in failures:  # one row per ad and URL, not one per night
@@ -224,6 +231,14 @@ def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[A
         session.flush()
         for ad, version in new_versions:
             ad.current_version_id = version.id
+    if links:
+        photo_ids = _photo_ids(session, [photo for _, photo, _, _ in links])
+        rows = {(ad.id, photo_ids[photo.sha256]): {
+            "ad_id": ad.id, "photo_id": photo_ids[photo.sha256], "source_url": photo.url, "position": position,
+            "first_seen_at": seen} for ad, photo, position, seen in links}
+        dialect = session.get_bind().dialect.name
+        ins = postgresql.insert(AdPhoto) if dialect == "postgresql" else sqlite.insert(AdPhoto)
+        session.execute(ins.values(list(rows.values())).on_conflict_do_nothing(index_elements=["ad_id", "photo_id"]))
     session.commit()
     return counts
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import getpass
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -25,10 +26,15 @@ class AdFormat(StrEnum):
     csv = "csv"
 
 
+_PLAIN_NUMBERS = re.compile(r"[+-]?[\d\s;,+().-]*")
+
+
 def safe_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @ prefixes are quoted)."""
+    """A CSV cell that a spreadsheet will not run as a formula: =, +, -, @ prefixes are quoted with ',
+    except plain numbers and phone lists (+45 …), which no spreadsheet evaluates as code."""
     text = "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    risky = text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PLAIN_NUMBERS.fullmatch(text)
+    return "'" + text if risky else text
 
 
 def _audit(session, action: str, out: Path, count: int, **detail: object) -> None:  # type: ignore[no-untyped-def]

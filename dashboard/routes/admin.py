@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dashboard import audit, exports
 from dashboard.auth import MIN_PASSWORD_LENGTH, hash_password
-from dashboard.deps import AdminUser, SessionDep, SettingsDep
+from dashboard.deps import AdminUser, DbId, SessionDep, SettingsDep
 from dashboard.templating import render
 from storage import people_repo
 from storage.models.base import utcnow
@@ -53,7 +53,7 @@ def _target(session: SessionDep, user_id: int) -> User:
 
 
 @router.post("/users/{user_id}/active")
-def set_active(request: Request, session: SessionDep, user: AdminUser, user_id: int,
+def set_active(request: Request, session: SessionDep, user: AdminUser, user_id: DbId,
                active: Annotated[bool, Form()]) -> Response:
     target = _target(session, user_id)
     if target.id == user.id and not active:
@@ -66,7 +66,7 @@ def set_active(request: Request, session: SessionDep, user: AdminUser, user_id: 
 
 
 @router.post("/users/{user_id}/role")
-def set_role(request: Request, session: SessionDep, user: AdminUser, user_id: int,
+def set_role(request: Request, session: SessionDep, user: AdminUser, user_id: DbId,
              role: Annotated[str, Form()]) -> Response:
     target = _target(session, user_id)
     if role not in ROLES:
@@ -83,7 +83,7 @@ def set_role(request: Request, session: SessionDep, user: AdminUser, user_id: in
 
 
 @router.post("/users/{user_id}/password")
-def reset_password(request: Request, session: SessionDep, user: AdminUser, user_id: int,
+def reset_password(request: Request, session: SessionDep, user: AdminUser, user_id: DbId,
                    password: Annotated[str, Form(max_length=1024)]) -> Response:
     target = _target(session, user_id)
     try:
@@ -124,7 +124,8 @@ def retention_page(request: Request, session: SessionDep, settings: SettingsDep,
 
 @router.get("/audit")
 def audit_page(request: Request, session: SessionDep, user: AdminUser, action: str = "", username: str = "",
-               object_type: str = "", object_id: str = "", page: int = 1) -> Response:
+               object_type: str = "", object_id: str = "",
+               page: Annotated[int, Query(le=100_000)] = 1) -> Response:
     page = max(1, page)
     entries = people_repo.list_audit(session=session, action=action or None, username=username or None,
                                      object_type=object_type or None, object_id=object_id or None,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from dashboard import audit
 from dashboard.cache import cached
-from dashboard.deps import AnalystUser, SessionDep, SettingsDep
+from dashboard.deps import AnalystUser, DbId, SessionDep, SettingsDep
 from dashboard.templating import render
 from dashboard.text import Span, highlight, word_diff
 from storage import people_repo
@@ -40,7 +40,8 @@ def queue_head(request: Request, session: SessionDep) -> list[tuple[int, float]]
 @router.get("/review")
 def review_queue(request: Request, session: SessionDep, user: AnalystUser, site: str | None = None,
                  status: str | None = "active", labelled: str | None = None, indicator: str | None = None,
-                 city: str | None = None, days: int | None = None, page: int = 1) -> Response:
+                 city: str | None = None, days: Annotated[int | None, Query(ge=0, le=3660)] = None,
+                 page: Annotated[int, Query(le=100_000)] = 1) -> Response:
     page = max(1, page)
     since = utcnow() - timedelta(days=days) if days else None
     rows = people_repo.review_queue(session=session, site=site or None, status=status or None,
@@ -59,7 +60,7 @@ def review_queue(request: Request, session: SessionDep, user: AnalystUser, site:
 
 
 @router.get("/ads/{ad_id}")
-def ad_page(request: Request, session: SessionDep, user: AnalystUser, ad_id: int) -> Response:
+def ad_page(request: Request, session: SessionDep, user: AnalystUser, ad_id: DbId) -> Response:
     detail = people_repo.ad_detail(session=session, ad_id=ad_id)
     if detail is None:
         raise HTTPException(404)
@@ -89,7 +90,7 @@ def ad_page(request: Request, session: SessionDep, user: AnalystUser, ad_id: int
 
 
 @router.post("/ads/{ad_id}/label")
-def label_ad(request: Request, session: SessionDep, user: AnalystUser, ad_id: int,
+def label_ad(request: Request, session: SessionDep, user: AnalystUser, ad_id: DbId,
              value: Annotated[str, Form()], note: Annotated[str, Form(max_length=2000)] = "",
              next: Annotated[str, Form()] = "") -> Response:
     if value not in LABEL_VALUES:
@@ -107,7 +108,7 @@ def label_ad(request: Request, session: SessionDep, user: AnalystUser, ad_id: in
 
 
 @router.get("/photos/{photo_id}")
-def photo(session: SessionDep, settings: SettingsDep, user: AnalystUser, photo_id: int) -> Response:
+def photo(session: SessionDep, settings: SettingsDep, user: AnalystUser, photo_id: DbId) -> Response:
     row = people_repo.photo(session=session, photo_id=photo_id)
     if row is None or not row.path:
         raise HTTPException(404)

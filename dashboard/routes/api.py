@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from dashboard import audit
-from dashboard.deps import AdminUser, AnalystUser, AnyUser, LeadUser, SessionDep, StaffUser
+from dashboard.deps import AdminUser, AnalystUser, AnyUser, DbId, LeadUser, SessionDep, StaffUser
 from dashboard.routes.ads import queue_head
 from dashboard.routes.leads import visible_lead
 from dashboard.schemas import (
@@ -69,7 +69,7 @@ def search(request: Request, session: SessionDep, user: AnalystUser,
 
 
 @router.get("/ads/{ad_id}", response_model=AdPublic)
-def ad(request: Request, session: SessionDep, user: AnalystUser, ad_id: int) -> AdPublic:
+def ad(request: Request, session: SessionDep, user: AnalystUser, ad_id: DbId) -> AdPublic:
     """One ad with evidence spans and contacts (audited as a contact view)."""
     detail = people_repo.ad_detail(session=session, ad_id=ad_id)
     if detail is None or detail.ad.current_version_id is None:
@@ -87,7 +87,7 @@ def ad(request: Request, session: SessionDep, user: AnalystUser, ad_id: int) -> 
 
 
 @router.post("/ads/{ad_id}/labels", response_model=LabelPublic, status_code=201)
-def add_label(request: Request, session: SessionDep, user: AnalystUser, ad_id: int, body: LabelCreate) -> LabelPublic:
+def add_label(request: Request, session: SessionDep, user: AnalystUser, ad_id: DbId, body: LabelCreate) -> LabelPublic:
     """Label an ad (concern / no_concern / unsure)."""
     if people_repo.ad_detail(session=session, ad_id=ad_id) is None:
         raise HTTPException(404, "no such ad")
@@ -112,7 +112,7 @@ def leads(request: Request, session: SessionDep, user: LeadUser, status: str | N
 
 
 @router.get("/leads/{lead_id}", response_model=LeadPublic)
-def lead(request: Request, session: SessionDep, user: LeadUser, lead_id: int) -> LeadPublic:
+def lead(request: Request, session: SessionDep, user: LeadUser, lead_id: DbId) -> LeadPublic:
     """One lead (audited as a contact view)."""
     view = visible_lead(session, user, lead_id)
     audit.record_view(session, user=user, action="lead.view", object_type="lead", object_id=lead_id,
@@ -121,7 +121,7 @@ def lead(request: Request, session: SessionDep, user: LeadUser, lead_id: int) ->
 
 
 @router.patch("/leads/{lead_id}", response_model=LeadPublic)
-def update_lead(request: Request, session: SessionDep, user: LeadUser, lead_id: int, body: LeadUpdate) -> LeadPublic:
+def update_lead(request: Request, session: SessionDep, user: LeadUser, lead_id: DbId, body: LeadUpdate) -> LeadPublic:
     """Change a lead's status (audited)."""
     view = visible_lead(session, user, lead_id)
     people_repo.set_lead_status(session=session, lead_id=lead_id, user=user, status=body.status, note=body.note)
@@ -143,7 +143,7 @@ def sites(session: SessionDep, user: StaffUser) -> list[SiteHealthPublic]:
 
 @router.get("/audit", response_model=list[AuditPublic])
 def audit_log(session: SessionDep, user: AdminUser, action: str | None = None,
-              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[AuditPublic]:
+              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> list[AuditPublic]:
     """The audit log, newest first (admins)."""
     return [AuditPublic(id=e.id, at=e.at, username=e.username, action=e.action, object_type=e.object_type,
                         object_id=e.object_id, ip=e.ip, detail=e.detail)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dashboard import audit, exports
-from dashboard.deps import AnalystUser, LeadUser, SessionDep
+from dashboard.deps import MAX_DB_ID, AnalystUser, DbId, LeadUser, SessionDep, parse_id
 from dashboard.templating import render
 from storage import people_repo
 from storage.models.people import User
@@ -58,7 +58,7 @@ def export_leads(request: Request, session: SessionDep, user: LeadUser, status: 
 
 
 @router.get("/leads/{lead_id}")
-def lead_page(request: Request, session: SessionDep, user: LeadUser, lead_id: int) -> Response:
+def lead_page(request: Request, session: SessionDep, user: LeadUser, lead_id: DbId) -> Response:
     lead = visible_lead(session, user, lead_id)
     audit.record_view(session, user=user, action="lead.view", object_type="lead", object_id=lead_id,
                       detail={"contacts": len(lead.contacts)}, request=request)
@@ -70,7 +70,7 @@ def lead_page(request: Request, session: SessionDep, user: LeadUser, lead_id: in
 
 
 @router.post("/ads/{ad_id}/promote")
-def promote(request: Request, session: SessionDep, user: AnalystUser, ad_id: int,
+def promote(request: Request, session: SessionDep, user: AnalystUser, ad_id: DbId,
             assignee_id: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=4000)] = "") -> Response:
     if not people_repo.leads_enabled() or people_repo.ad_detail(session=session, ad_id=ad_id) is None:
         raise HTTPException(404)
@@ -89,14 +89,15 @@ def promote(request: Request, session: SessionDep, user: AnalystUser, ad_id: int
 def _assignee(session: SessionDep, assignee_id: str) -> User | None:
     if not assignee_id:
         return None
-    target = session.get(User, int(assignee_id)) if assignee_id.isdigit() else None
+    number = parse_id(assignee_id)
+    target = session.get(User, number) if number is not None else None
     if target is None or target.role != "outreach" or not target.active:
         raise HTTPException(422, "assignee must be an active outreach worker")
     return target
 
 
 @router.post("/leads/{lead_id}/assign")
-def assign(request: Request, session: SessionDep, user: AnalystUser, lead_id: int,
+def assign(request: Request, session: SessionDep, user: AnalystUser, lead_id: DbId,
            assignee_id: Annotated[str, Form()] = "") -> Response:
     lead = visible_lead(session, user, lead_id)
     assignee = _assignee(session, assignee_id)
@@ -109,7 +110,7 @@ def assign(request: Request, session: SessionDep, user: AnalystUser, lead_id: in
 
 
 @router.post("/leads/{lead_id}/status")
-def set_status(request: Request, session: SessionDep, user: LeadUser, lead_id: int,
+def set_status(request: Request, session: SessionDep, user: LeadUser, lead_id: DbId,
                status: Annotated[str, Form()], note: Annotated[str, Form(max_length=4000)] = "") -> Response:
     lead = visible_lead(session, user, lead_id)
     if status not in people_repo.LEAD_STATUSES:
@@ -124,7 +125,7 @@ def set_status(request: Request, session: SessionDep, user: LeadUser, lead_id: i
 
 
 @router.post("/leads/{lead_id}/note")
-def add_note(request: Request, session: SessionDep, user: LeadUser, lead_id: int,
+def add_note(request: Request, session: SessionDep, user: LeadUser, lead_id: DbId,
              note: Annotated[str, Form(min_length=1, max_length=4000)]) -> Response:
     visible_lead(session, user, lead_id)
     people_repo.add_lead_note(session=session, lead_id=lead_id, user=user, note=note)
@@ -134,8 +135,9 @@ def add_note(request: Request, session: SessionDep, user: LeadUser, lead_id: int
 
 
 @router.post("/leads/{lead_id}/referral")
-def refer(request: Request, session: SessionDep, user: LeadUser, lead_id: int,
-          partner_id: Annotated[int, Form()], note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def refer(request: Request, session: SessionDep, user: LeadUser, lead_id: DbId,
+          partner_id: Annotated[int, Form(ge=1, le=MAX_DB_ID)],
+          note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     visible_lead(session, user, lead_id)
     if not any(p.id == partner_id for p in people_repo.list_partners(session=session)):
         raise HTTPException(422, "unknown partner")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from dashboard import audit
-from dashboard.deps import AnalystUser, SessionDep
+from dashboard.deps import AnalystUser, DbId, SessionDep
 from dashboard.templating import render
 from storage import people_repo
 from storage.models.people import LABEL_VALUES
@@ -23,7 +23,7 @@ def networks_page(request: Request, session: SessionDep, user: AnalystUser) -> R
 
 
 @router.get("/networks/{cluster_id}")
-def network_page(request: Request, session: SessionDep, user: AnalystUser, cluster_id: int) -> Response:
+def network_page(request: Request, session: SessionDep, user: AnalystUser, cluster_id: DbId) -> Response:
     net = people_repo.network(session=session, cluster_id=cluster_id)
     if net is None:
         raise HTTPException(404)
@@ -32,7 +32,7 @@ def network_page(request: Request, session: SessionDep, user: AnalystUser, clust
 
 
 @router.get("/networks/{cluster_id}/graph.json")
-def network_graph(session: SessionDep, user: AnalystUser, cluster_id: int) -> Response:
+def network_graph(session: SessionDep, user: AnalystUser, cluster_id: DbId) -> Response:
     net = people_repo.network(session=session, cluster_id=cluster_id)
     if net is None:
         raise HTTPException(404)
@@ -40,7 +40,7 @@ def network_graph(session: SessionDep, user: AnalystUser, cluster_id: int) -> Re
 
 
 @router.post("/networks/{cluster_id}/label")
-def label_network(request: Request, session: SessionDep, user: AnalystUser, cluster_id: int,
+def label_network(request: Request, session: SessionDep, user: AnalystUser, cluster_id: DbId,
                   value: Annotated[str, Form()], note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     if value not in LABEL_VALUES:
         raise HTTPException(422, "unknown label")

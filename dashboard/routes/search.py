@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dashboard import audit
-from dashboard.deps import AnalystUser, SessionDep
+from dashboard.deps import MAX_DB_ID, AnalystUser, DbId, SessionDep
 from dashboard.templating import render
 from storage import people_repo
 from storage.models.base import utcnow
@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/search")
 def search_page(request: Request, session: SessionDep, user: AnalystUser, q: str = "",
-                saved: int | None = None) -> Response:
+                saved: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None) -> Response:
     q = q.strip()[:200]
     rows = people_repo.search_ads(session=session, query=q) if q else []
     if q:
@@ -48,7 +48,7 @@ def save_search(session: SessionDep, user: AnalystUser, name: Annotated[str, For
 
 
 @router.post("/search/saved/{saved_id}/delete")
-def delete_saved(session: SessionDep, user: AnalystUser, saved_id: int, request: Request) -> Response:
+def delete_saved(session: SessionDep, user: AnalystUser, saved_id: DbId, request: Request) -> Response:
     saved = session.get(SavedSearch, saved_id)
     if saved is None or saved.user_id != user.id:
         raise HTTPException(404)

@@ -62,7 +62,8 @@ class Ad(Base):
     external_id: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | removed
-    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for the dashboard: overview counts and trends, saved-search alerts, the queue's date filter.
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     removed_at: Mapped[datetime | None]
     removed_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))

@@ -53,3 +53,36 @@ def test_prefiltered_token_patterns_equal_full_matcher(resources: Resources) -> 
         for t in texts:
             doc = reader.nlp.make_doc(t)
             assert sorted(reader.token_matches(doc)) == sorted(reader.matcher(doc)), (lang, t)
+
+
+def test_trigger_gates_keep_every_form() -> None:
+    """The cheap trigger checks (normalize.Lowered) only skip regexes that cannot match."""
+    import re
+
+    from classifiers.facts import _PERSON, _PERSON_WORDS, find_ages, find_nationality, find_spoken
+    from classifiers.normalize import lowered
+    from classifiers.prices import find_prices
+
+    assert all(re.fullmatch(_PERSON, w) for w in _PERSON_WORDS)
+    for text, age in [("26-årig pige", 26), ("22yo", 22), ("Age:23", 23), ("I'm 24", 24), ("Just turned 19", 19),
+                      ("toogtyve år", 22), ("19 y.o.", 19), ("AGE 31", 31)]:
+        assert [m.value for m in find_ages(text, source="", bounds=(12, 75), key=lowered(text))][:1] == [age], text
+    for text, code in [("Nationality:Romanian", "RO"), ("Sexy rumænske piger", "RO"), ("I'm Thai", "TH"),
+                       ("Romanian brunettte", "RO"), ("I come from Romania", "RO")]:
+        assert [m.value for m in find_nationality(text, "", None, lowered(text))][:1] == [code], text
+    assert find_spoken("ENGLISH-SPEAKING, Jeg taler dansk", None, lowered("ENGLISH-SPEAKING, Jeg taler dansk")) \
+        == ["da", "en"]
+    text = "1 time 1200 KR"
+    assert find_prices(text, rates={"DKK": 1.0}, night_hours=8, key=lowered(text))[0].amount == 1200
+    assert not lowered("İstanbul").exact  # lower() and re.IGNORECASE disagree here: never skip
+
+
+def test_prefiltered_token_patterns_on_more_texts(resources: Resources) -> None:
+    texts = ["She is new, she waiting", "manager answers the phone", "Many young girls and 2 ladies",
+             "new in Copenhagen, NEW IN TOWN", "vi har to søde piger", "hun er ny og ung", "18 years young",
+             "kun 3 nætter", "3 dage kun", "i 2 dage", "uden kondom, service uden."]
+    for lang in ("da", "en", "xx"):
+        reader = build_nlp(lang, resources.lexicons)
+        for t in texts:
+            doc = reader.nlp.make_doc(t)
+            assert sorted(reader.token_matches(doc)) == sorted(reader.matcher(doc)), (lang, t)

@@ -122,7 +122,7 @@ def test_two_nights_of_static_boards(db_url: str, corpus: Corpus, tmp_path: Path
     for site_id in SITES:
         t1, t2 = truth_ads(corpus, site_id, 1), truth_ads(corpus, site_id, 2)
         before, after = night1[site_id], read_ads(db_url, site_id)
-        run1, run2 = read_runs(db_url, site_id)
+        _, run2 = read_runs(db_url, site_id)
         assert run2.status == "finished"
         removed = [ext for ext in t1 if ext not in t2 and ext in before]
         assert removed
