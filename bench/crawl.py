@@ -30,20 +30,27 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def bare_main(url: str, out: str) -> None:
-    """Child process: the minimal spider (fetch + parse only) under adwatch's own Scrapy settings."""
+def bare_main(url: str, out: str, photos: str = "0", autothrottle: str = "0") -> None:
+    """Child process: the minimal spider (fetch + parse only) under adwatch's own Scrapy settings.
+
+    With ``photos == "1"`` it also fetches each ad's photos (largest srcset candidate, body discarded): the
+    HTTP cost of photos alone, without validation or storage.
+    """
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
     from config.settings import AppSettings
     from config.site_schema import load_site
+    from crawler.pages import _best_srcset
     from crawler.settings import build_crawl_settings
 
     app = AppSettings(env="test", data_dir=Path(tempfile.mkdtemp(prefix="bench-bare-")))
     site = load_site(app.sites_dir, "demo_nightlist")
     static = site.model_copy(update={"ad": site.ad.model_copy(update={"render_if": None, "actions": []})})
     settings = build_crawl_settings(app, static.with_start_urls([url]))
-    settings.update(ITEM_PIPELINES={}, LOG_LEVEL="WARNING", LOG_INSTALL_ROOT_HANDLER=True)
+    settings.update(ITEM_PIPELINES={}, LOG_LEVEL="WARNING", LOG_INSTALL_ROOT_HANDLER=True,
+                    AUTOTHROTTLE_ENABLED=autothrottle == "1")
+    fetch_photos = photos == "1"
     result: dict[str, Any] = {}
 
     class BareSpider(scrapy.Spider):
@@ -60,14 +67,23 @@ def bare_main(url: str, out: str) -> None:
                 yield response.follow(href, callback=self.parse_listing)
 
         def parse_ad(self, response):  # type: ignore[no-untyped-def]
+            if fetch_photos:
+                for srcset in response.css("div.gallery img::attr(srcset)").getall():
+                    yield response.follow(_best_srcset(srcset), callback=self.parse_photo)
             yield {"title": response.css("h1.ad-title::text").get(),
                    "body": " ".join(response.css("section.ad-description ::text").getall()),
                    "phones": response.css("dd.fact-phone a::attr(href)").getall(),
                    "photos": response.css("div.gallery img::attr(srcset)").getall()}
 
+        def parse_photo(self, response):  # type: ignore[no-untyped-def]
+            result["photos"] = result.get("photos", 0) + 1
+            return []
+
         def closed(self, reason):  # type: ignore[no-untyped-def]
             stats = self.crawler.stats.get_stats()
-            result.update(pages=stats.get("response_received_count", 0) - stats.get("robotstxt/response_count", 0),
+            result.setdefault("photos", 0)
+            result.update(pages=stats.get("response_received_count", 0) - stats.get("robotstxt/response_count", 0)
+                          - result["photos"],
                           items=stats.get("item_scraped_count", 0),
                           elapsed=time.monotonic() - result.pop("t0"))
 
@@ -100,6 +116,9 @@ def run_adwatch(site_id: str, url: str, tmp: Path, config_dir: Path | None) -> d
         stats = run.stats
         html = int(stats.get("adwatch/listing_pages", 0)) + int(stats.get("adwatch/ads_stored", 0))
         out = {"pages": html, "ads": run.ads_seen, "photos": run.photos_stored, "wall": wall,
+               "requests": int(stats.get("downloader/response_count", 0)),
+               "photo_fetches": int(stats.get("file_count", 0)),
+               "new": run.ads_new, "changed": run.ads_changed, "removed": run.ads_removed,
                "elapsed": float(stats.get("elapsed_time_seconds", wall)),
                "rendered": int(stats.get("adwatch/pages_rendered", 0))}
     engine.dispose()
@@ -136,7 +155,7 @@ def pool_demo_photos(corpus: Any) -> float:
     return time.perf_counter() - t0
 
 
-def static_config(tmp: Path) -> Path:
+def static_config(tmp: Path, autothrottle: bool) -> Path:
     """A config dir whose demo_nightlist has no render_if: the static-page path only."""
     import yaml
 
@@ -145,9 +164,24 @@ def static_config(tmp: Path) -> Path:
     data = yaml.safe_load((CONFIG_DIR / "sites" / "demo_nightlist.yaml").read_text(encoding="utf-8"))
     data["ad"].pop("render_if", None)
     data["ad"].pop("actions", None)
+    data["politeness"]["autothrottle"] = autothrottle
     (tmp / "config" / "sites").mkdir(parents=True)
     (tmp / "config" / "sites" / "demo_nightlist.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     return tmp / "config"
+
+
+def run_bare(url: str, tmp: Path, *, photos: bool, autothrottle: bool) -> dict[str, Any]:
+    out = tmp / f"bare-{time.monotonic_ns()}.json"
+    subprocess.run([sys.executable, __file__, "_bare", url, str(out), str(int(photos)), str(int(autothrottle))],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return json.loads(out.read_text())
+
+
+def report(name: str, run: dict[str, Any], bare: dict[str, Any]) -> None:
+    rate, bare_rate = run["pages"] / run["elapsed"], bare["pages"] / bare["elapsed"]
+    photos = run.get("photo_fetches", run.get("photos", 0))
+    print(f"{name:<12}: {run['pages']:6d} pages in {run['elapsed']:6.1f} s = {rate:7.1f} pages/s, "
+          f"{photos / run['elapsed']:6.1f} photos/s ({photos} photo fetches) -> ratio {rate / bare_rate:.2f}")
 
 
 def main() -> None:
@@ -155,6 +189,8 @@ def main() -> None:
     parser.add_argument("--ads", type=int, default=10_000)
     parser.add_argument("--js-ads", type=int, default=150, help="corpus size for the browser sample")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--autothrottle", action="store_true",
+                        help="AutoThrottle on for both spiders (off by default: same fixed politeness for both)")
     parser.add_argument("_bare", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._bare:
@@ -164,23 +200,38 @@ def main() -> None:
     from crawler.demo_site import DemoSite, build_corpus
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
-    corpus = build_corpus(seed=7, n_ads=args.ads, n_nights=1)
+    corpus = build_corpus(seed=7, n_ads=args.ads, n_nights=2)
     warm = pool_demo_photos(corpus)
     n_nl = sum(1 for r in corpus.truth(1) if r["site"] == "nightlist")
+    at = args.autothrottle
     print(f"corpus: {args.ads} ads ({n_nl} on nightlist), friction off; cpus={os.cpu_count()}; "
-          f"demo photos pooled ({warm:.1f} s warm-up)", flush=True)
+          f"demo photos pooled ({warm:.1f} s warm-up); concurrency 8/domain, autothrottle "
+          f"{'on' if at else 'off'} for all spiders", flush=True)
+    config = static_config(tmp, at)
     with DemoSite(corpus, night=1, friction=False, slow=False) as site:
         url = site.base_url + "/nightlist/"
-        out = tmp / "bare.json"
-        subprocess.run([sys.executable, __file__, "_bare", url, str(out)], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        bare = json.loads(out.read_text())
-        full = run_adwatch("demo_nightlist", url, tmp, static_config(tmp))
-    bare_rate, full_rate = bare["pages"] / bare["elapsed"], full["pages"] / full["elapsed"]
-    print(f"bare scrapy : {bare['pages']:6d} pages in {bare['elapsed']:6.1f} s = {bare_rate:7.1f} pages/s")
-    print(f"adwatch     : {full['pages']:6d} pages in {full['elapsed']:6.1f} s = {full_rate:7.1f} pages/s "
-          f"({full['ads']} ads, {full['photos']} photos stored, SQLite; process wall {full['wall']:.1f} s)")
-    print(f"ratio       : {full_rate / bare_rate:.2f} (goal >= 0.6)")
+        bare = run_bare(url, tmp, photos=False, autothrottle=at)
+        bare_ph = run_bare(url, tmp, photos=True, autothrottle=at)
+        first = run_adwatch("demo_nightlist", url, tmp, config)
+        site.set_night(2)
+        bare2 = run_bare(url, tmp, photos=False, autothrottle=at)
+        second = run_adwatch("demo_nightlist", url, tmp, config)
+    bare_rate = bare["pages"] / bare["elapsed"]
+    print(f"bare scrapy : {bare['pages']:6d} pages in {bare['elapsed']:6.1f} s = {bare_rate:7.1f} pages/s "
+          "(night 1, fetch + parse only)")
+    report("bare+photos", bare_ph, bare)
+    report("adwatch n1", first, bare)
+    print(f"              first crawl: {first['ads']} ads, {first['photos']} photos linked, "
+          f"{first['requests']} HTTP responses; process wall {first['wall']:.1f} s")
+    report("  vs bare+ph", first, bare_ph)
+    report("bare n2", bare2, bare)
+    report("adwatch n2", second, bare2)
+    print(f"              second night (incremental): {second['new']} new, {second['changed']} changed, "
+          f"{second['removed']} removed, {second['requests']} HTTP responses")
+    print(f"ratio       : first crawl {first['pages'] / first['elapsed'] / bare_rate:.2f} vs bare pages, "
+          f"{first['pages'] / first['elapsed'] / (bare_ph['pages'] / bare_ph['elapsed']):.2f} vs bare+photos; "
+          f"second night {second['pages'] / second['elapsed'] / (bare2['pages'] / bare2['elapsed']):.2f} "
+          "(goal >= 0.6)")
     if not args.no_browser:
         js = build_corpus(seed=7, n_ads=args.js_ads, n_nights=1)
         with DemoSite(js, night=1, friction=False, slow=False) as site:

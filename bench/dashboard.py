@@ -8,6 +8,10 @@ with INSERT ... SELECT generate_series (ads, versions, readings, indicator hits,
 clusters, edges, leads), starts the dashboard under uvicorn in a subprocess on 127.0.0.1, logs in C
 analysts and lets each run a bounded loop over the queue, ad, network and search pages. Prints p50/p95
 per page and drops the database (``--keep`` keeps it for another run with ``--reuse NAME``).
+
+``--proposed-indexes`` adds indexes that belong to other modules' tables and are not in the schema yet
+(see PROPOSED_INDEXES), to measure them before they are adopted. Before the load the benchmark also times
+the overview's aggregates once, uncached (they are cached for a minute in the app).
 """
 
 from __future__ import annotations
@@ -115,6 +119,49 @@ def load(url: str, n: int) -> None:
     engine.dispose()
 
 
+# Indexes the dashboard needs on tables it does not own (risk_score belongs to the network module).
+PROPOSED_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS ix_risk_score_target_score ON risk_score (target, score, target_id)",
+]
+
+
+def add_proposed_indexes(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for sql in PROPOSED_INDEXES:
+            t0 = time.perf_counter()
+            conn.execute(text(sql))
+            print(f"  {time.perf_counter() - t0:7.1f} s  {sql}", flush=True)
+        conn.execute(text("ANALYZE risk_score"))
+    engine.dispose()
+
+
+def time_overview(url: str) -> None:
+    """The overview's aggregates and the queue head, each once and uncached (ms)."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from storage import people_repo
+    from storage.models.base import utcnow
+
+    engine = create_engine(url)
+    since, fortnight = utcnow() - timedelta(hours=24), utcnow() - timedelta(days=14)
+    steps = {
+        "new ads (24 h)": lambda s: people_repo.count_new_ads(session=s, since=since),
+        "ads per day (14 d)": lambda s: people_repo.ads_per_day(session=s, days=14),
+        "indicator counts (14 d)": lambda s: people_repo.indicator_counts(session=s, since=fortnight),
+        "city counts (14 d)": lambda s: people_repo.city_counts(session=s, since=fortnight),
+        "queue head (top 5,000 scores)": lambda s: people_repo.top_ad_scores(session=s),
+    }
+    with Session(engine) as session:
+        for label, step in steps.items():
+            t0 = time.perf_counter()
+            step(session)
+            print(f"  uncached {label}: {(time.perf_counter() - t0) * 1000:.0f} ms", flush=True)
+    engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -186,6 +233,8 @@ def main() -> None:
                     help="mean seconds a user spends on a page before the next click (0: hammer)")
     ap.add_argument("--reuse", help="an existing bench database name (skip loading)")
     ap.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    ap.add_argument("--proposed-indexes", action="store_true",
+                    help="add PROPOSED_INDEXES (other modules' tables) before the run")
     args = ap.parse_args()
 
     admin = create_engine(PG, isolation_level="AUTOCOMMIT")
@@ -199,6 +248,9 @@ def main() -> None:
         print(f"loading {args.ads:,} ads into {name}", flush=True)
         load(url, args.ads)
         print(f"loaded in {time.perf_counter() - t0:.0f} s", flush=True)
+    if args.proposed_indexes:
+        add_proposed_indexes(url)
+    time_overview(url)
     port = free_port()
     env = {**os.environ, "ADWATCH_ENV": "dev", "ADWATCH_DATABASE_URL": url, "ADWATCH_LOG_LEVEL": "WARNING",
            "ADWATCH_DATA_DIR": str(ROOT / "var" / "bench")}

@@ -16,9 +16,12 @@ from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
 from scrapy.pipelines.media import FileException
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 from config.site_schema import host_allowed
 from crawler.items import AdItem
+from storage.blobs import BlobStore
 from storage.crawl_repo import AdRecord, StoredPhoto
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,16 @@ def inspect_image(data: bytes, *, max_pixels: int) -> tuple[str, int, int]:
     if min(width, height) < MIN_SIDE:
         raise FileException(f"too-small: {width}x{height}")
     return fmt, width, height
+
+
+def store_photo(data: bytes, blobs: BlobStore, max_pixels: int) -> tuple[str, int, int, str, str]:
+    """store_photo ((format, width, height, sha256, path)): validate, then write to the blob store.
+
+    Thread-safe (runs in a worker thread): the blob store writes a temporary file and renames it.
+    """
+    fmt, width, height = inspect_image(data, max_pixels=max_pixels)
+    sha256, rel = blobs.put(data, kind="photos", ext=EXTENSIONS[fmt])
+    return fmt, width, height, sha256, rel
 
 
 class PhotoPipeline(FilesPipeline):
@@ -98,18 +111,22 @@ class PhotoPipeline(FilesPipeline):
 
     async def media_downloaded(self, response: Response, request: Request, info: Any, *,
                                item: Any = None) -> dict[str, Any]:
-        """Validate and store one photo; a rejected file is a recorded reason, not a crawl error."""
+        """Validate and store one photo; a rejected file is a recorded reason, not a crawl error.
+
+        The CPU and disk work (Pillow decode, sha256, file write) runs in the reactor's thread pool: Pillow,
+        hashlib and file I/O release the GIL, so it overlaps with the reactor's parsing and networking.
+        """
         try:
             if response.status != 200:
                 raise FileException(f"http-{response.status}")
             if not response.body:
                 raise FileException("empty-content")
-            fmt, width, height = inspect_image(response.body, max_pixels=self.max_pixels)
+            fmt, width, height, sha256, rel = await maybe_deferred_to_future(
+                deferToThread(store_photo, response.body, info.spider.store.blobs, self.max_pixels))
         except FileException as exc:
             self.rejected[request.url] = str(exc)
             log.info("photo %s rejected: %s", request.url, exc)
             return {"url": request.url, "path": "", "checksum": "", "status": "rejected"}
-        sha256, rel = info.spider.store.blobs.put(response.body, kind="photos", ext=EXTENSIONS[fmt])
         self.stored[request.url] = StoredPhoto(request.url, sha256, rel, width, height, fmt, len(response.body))
         self.inc_stats("downloaded")
         return {"url": request.url, "path": rel, "checksum": sha256, "status": "downloaded"}

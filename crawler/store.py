@@ -27,7 +27,7 @@ class CrawlStore:
     """
 
     def __init__(self, settings: AppSettings, site: SiteDefinition, *, trigger: str = "manual",
-                 batch_size: int = 50, flush_seconds: float = 2.0) -> None:
+                 batch_size: int = 200, flush_seconds: float = 5.0) -> None:
         self.settings, self.site = settings, site
         self.engine = make_engine(settings.db_url)
         ensure_schema(self.engine)

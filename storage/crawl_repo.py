@@ -145,7 +145,7 @@ def known_ads(*, session: Session, site_id: str) -> dict[str, tuple[int, str | N
 
 def _photo_ids(session: Session, photos: list[StoredPhoto]) -> dict[str, int]:
     """sha256 -> Photo id for a batch of stored photos: one multi-row INSERT … ON CONFLICT DO NOTHING, one
-    SELECT, and one UPDATE that restores the path of photos purged earlier and now seen again."""
+    SELECT (ids and purged paths together), and an UPDATE only for photos purged earlier and seen again."""
     unique = {photo.sha256: photo for photo in photos}
     if not unique:
         return {}
@@ -156,9 +156,13 @@ def _photo_ids(session: Session, photos: list[StoredPhoto]) -> dict[str, int]:
         {"sha256": p.sha256, "path": p.path, "width": p.width, "height": p.height, "format": p.format,
          "size_bytes": p.size_bytes, "first_seen_at": now} for p in unique.values()
     ]).on_conflict_do_nothing(index_elements=["sha256"]))
-    ids = dict(session.execute(select(Photo.sha256, Photo.id).where(Photo.sha256.in_(list(unique)))).tuples().all())
-    purged = list(session.execute(select(Photo.sha256).where(Photo.sha256.in_(list(unique)), Photo.path.is_(None)))
-                  .scalars())
+    ids: dict[str, int] = {}
+    purged: list[str] = []
+    for sha, photo_id, path in session.execute(
+            select(Photo.sha256, Photo.id, Photo.path).where(Photo.sha256.in_(list(unique)))):
+        ids[sha] = photo_id
+        if path is None:
+            purged.append(sha)
     for sha in purged:
         session.execute(update(Photo).where(Photo.sha256 == sha).values(path=unique[sha].path, purged_at=None))
     return ids

@@ -126,6 +126,32 @@ def list_partners(*, session: Session, active_only: bool = True) -> list[Partner
     return list(session.scalars(stmt))
 
 
+def language_codes(value: str | Sequence[str]) -> list[str]:
+    """language_codes (list): lower-case language codes from ``"da, en, RO"`` or a list, in order, once each."""
+    items = re.split(r"[,;/\s]+", value) if isinstance(value, str) else [str(x) for x in value]
+    out: list[str] = []
+    for item in items:
+        code = item.strip().lower()
+        if code and code not in out:
+            out.append(code)
+    return out
+
+
+def suggest_partners(partners: Sequence[PartnerService], languages: Sequence[str]) -> list[PartnerService]:
+    """suggest_partners (list): the partners who speak one of ``languages`` (the lead's, most likely first):
+    those speaking the first language before the others, then by how many of them they speak, then by name."""
+    wanted = language_codes(languages)
+    if not wanted:
+        return []
+    ranked = []
+    for p in partners:
+        spoken = set(language_codes(p.languages))
+        hits = [i for i, code in enumerate(wanted) if code in spoken]
+        if hits:
+            ranked.append((hits[0], -len(hits), p.name.lower(), p))
+    return [p for *_, p in sorted(ranked, key=lambda r: r[:3])]
+
+
 def create_partner(*, session: Session, name: str, offers: str, languages: str, contact: str) -> PartnerService:
     partner = PartnerService(name=name.strip(), offers=offers.strip(), languages=languages.strip(),
                              contact=contact.strip())
@@ -788,6 +814,7 @@ class LeadView:
     risk: float | None = None
     explanation: list[str] = field(default_factory=list)
     language: str | None = None
+    languages: list[str] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     cities: list[str] = field(default_factory=list)
     ad_ids: list[int] = field(default_factory=list)
@@ -820,7 +847,8 @@ def _lead_view(lead: Lead, assignee: str | None) -> LeadView:
                     assignee_id=lead.assigned_to, assignee=assignee, cluster_id=lead.cluster_id, risk=lead.score,
                     explanation=explanation_lines(lead.reasons), contacts=_contacts_of(lead.contacts),
                     cities=[str(c) for c in lead.cities or [] if c],
-                    language=str(lead.languages[0]) if lead.languages else None)
+                    language=str(lead.languages[0]) if lead.languages else None,
+                    languages=[str(x) for x in lead.languages or [] if x])
 
 
 def list_leads(*, session: Session, assignee_id: int | None = None, status: str | None = None,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:02:04.412464
+Create Date: 2026-11-22 14:47:45.212109
 """
 from collections.abc import Sequence
 
@@ -210,6 +210,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('site_id', 'external_id', name=op.f('uq_ad_site_id_external_id'))
     )
     with op.batch_alter_table('ad', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ad_first_seen_at'), ['first_seen_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ad_last_run_id'), ['last_run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ad_last_seen_at'), ['last_seen_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ad_site_id'), ['site_id'], unique=False)
@@ -506,6 +507,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ad_site_id'))
         batch_op.drop_index(batch_op.f('ix_ad_last_seen_at'))
         batch_op.drop_index(batch_op.f('ix_ad_last_run_id'))
+        batch_op.drop_index(batch_op.f('ix_ad_first_seen_at'))
 
     op.drop_table('ad')
     with op.batch_alter_table('saved_search', schema=None) as batch_op:
