@@ -11,7 +11,9 @@ from rich.logging import RichHandler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from config.errors import ConfigError
 from config.settings import AppSettings
+from config.site_schema import SiteDefinition, load_site
 from storage.db import ensure_schema, make_engine, make_session_factory
 
 console = Console(stderr=True, soft_wrap=True)  # coded messages stay on one greppable line
@@ -42,3 +44,14 @@ def session_scope(settings: AppSettings) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def load_site_or_exit(settings: AppSettings, site_id: str) -> SiteDefinition:
+    """load_site_or_exit (SiteDefinition): the site's validated YAML, or its coded errors and exit code 2."""
+    import typer
+
+    try:
+        return load_site(settings.sites_dir, site_id)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc

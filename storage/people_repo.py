@@ -677,6 +677,40 @@ def indicator_counts(*, session: Session, since: datetime) -> list[tuple[str, in
     return [(str(c), int(k)) for c, k in session.execute(stmt)]
 
 
+@dataclass
+class NightlySeries:
+    """NightlySeries: per night (UTC day an ad was first seen, oldest first) the ads that have each indicator
+    code, and the ads read in each city. Summing a series gives the distinct ads over the whole range,
+    because every ad has exactly one first night."""
+
+    nights: list[str]
+    indicators: dict[str, list[int]]
+    cities: dict[str, list[int]]
+
+
+def series_per_night(*, session: Session, days: int = 14, now: datetime | None = None) -> NightlySeries:
+    """series_per_night (NightlySeries): indicator codes and cities per night over the last ``days`` nights
+    (two grouped scans of the ads first seen in the range; ``ad.first_seen_at`` is indexed)."""
+    now = now or utcnow()
+    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    nights = [(start + timedelta(days=i)).strftime("%Y-%m-%d") for i in range(days)]
+    index = {k: i for i, k in enumerate(nights)}
+    day = func.date(Ad.first_seen_at)
+
+    def collect(key: Any, ad_id: Any, *where: Any) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        stmt = (select(day, key, func.count(func.distinct(ad_id))).join(Ad, Ad.id == ad_id)
+                .where(Ad.first_seen_at >= start, *where).group_by(day, key))
+        for d, name, n in session.execute(stmt):
+            i = index.get(str(d)[:10])
+            if i is not None and name is not None:
+                out.setdefault(str(name), [0] * days)[i] += int(n)
+        return out
+
+    return NightlySeries(nights=nights, indicators=collect(IndicatorHit.code, IndicatorHit.ad_id),
+                         cities=collect(AdReading.city, AdReading.ad_id, AdReading.city.is_not(None)))
+
+
 def city_counts(*, session: Session, since: datetime) -> list[tuple[str, int]]:
     """city_counts (list): (city, ads) for ads first seen since ``since``, most frequent first."""
     n = func.count(func.distinct(AdReading.ad_id))

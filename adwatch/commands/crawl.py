@@ -5,9 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from adwatch.context import console, load_settings, session_scope
-from config.errors import ConfigError
-from config.site_schema import load_site
+from adwatch.context import console, load_settings, load_site_or_exit, session_scope
 from storage.models import CrawlRun
 
 
@@ -20,11 +18,7 @@ def crawl(
     from crawler.runner import run_crawl  # imports Scrapy/Twisted only when crawling
 
     settings = load_settings()
-    try:
-        site = load_site(settings.sites_dir, site_id)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    site = load_site_or_exit(settings, site_id)
     console.print(f"crawling [bold]{site.id}[/bold] ({site.name}) into {settings.db_url}")
     run_id = run_crawl(settings, site, trigger=trigger, start_urls=start_url or None)
     with session_scope(settings) as session:

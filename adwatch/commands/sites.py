@@ -7,9 +7,9 @@ import json
 import typer
 from rich.table import Table
 
-from adwatch.context import console, load_settings
+from adwatch.context import console, load_settings, load_site_or_exit
 from config.errors import ConfigError
-from config.site_schema import load_site, load_sites
+from config.site_schema import load_sites
 
 sites_app = typer.Typer(no_args_is_help=True, help="Site configurations (config/sites/*.yaml).")
 
@@ -38,11 +38,7 @@ def sites_check(
 ) -> None:
     """Validate a site file, then try it on one live listing page and one ad, showing every selector's result."""
     settings = load_settings()
-    try:
-        site = load_site(settings.sites_dir, site_id)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    site = load_site_or_exit(settings, site_id)
     console.print(f"[green]{site_id}: configuration valid[/green]")
     if offline:
         return

@@ -62,10 +62,13 @@ def lead_page(request: Request, session: SessionDep, user: LeadUser, lead_id: Db
     lead = visible_lead(session, user, lead_id)
     audit.record_view(session, user=user, action="lead.view", object_type="lead", object_id=lead_id,
                       detail={"contacts": len(lead.contacts)}, request=request)
+    partners = people_repo.list_partners(session=session)
+    suggested = people_repo.suggest_partners(partners, lead.languages)
+    chosen = {p.id for p in suggested}
     return render(request, "lead.html", {
         "lead": lead, "statuses": people_repo.LEAD_STATUSES,
         "outreach_users": people_repo.list_users(session=session, role="outreach", active_only=True),
-        "partners": people_repo.list_partners(session=session),
+        "partners": suggested + [p for p in partners if p.id not in chosen], "suggested": suggested,
         "referrals": people_repo.referrals_for(session=session, lead_id=lead_id)})
 
 

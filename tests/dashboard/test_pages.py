@@ -184,6 +184,29 @@ def test_partners_directory(client_for, seeded: Seeded) -> None:
     assert "Legal Aid DK" in anna.get("/partners").text
 
 
+def test_partners_suggested_by_the_leads_languages(session, client_for, seeded: Seeded) -> None:
+    people_repo.create_partner(session=session, name="Thai Help", offers="Health", languages="th, en",
+                               contact="fictional")
+    people_repo.create_partner(session=session, name="Aid RO", offers="Legal aid", languages="RO",
+                               contact="fictional: aid@example.org")
+    session.commit()
+    page = doc(client_for("otto").get(f"/leads/{seeded.lead_mine}"))  # the lead's languages: ["ro"]
+    suggested = [li.cssselect("strong")[0].text_content() for li in page.cssselect(".suggested-partners li")]
+    assert suggested == ["Aid RO", "Reden København"]  # both speak Romanian; Thai Help does not
+    options = [o.text_content() for o in page.cssselect("select#partner option")]
+    assert options[0].startswith("★ Aid RO") and options[-1] == "Thai Help (th, en)"
+
+
+def test_suggest_partners_ranks_the_first_language_first() -> None:
+    from storage.models import PartnerService
+
+    partners = [PartnerService(id=1, name="B", languages="en, ro"), PartnerService(id=2, name="A", languages="en"),
+                PartnerService(id=3, name="C", languages="ro; en/da"), PartnerService(id=4, name="D", languages="")]
+    assert [p.name for p in people_repo.suggest_partners(partners, ["RO", "en"])] == ["B", "C", "A"]
+    assert people_repo.suggest_partners(partners, []) == []
+    assert people_repo.language_codes(" da, EN ,da;ro ") == ["da", "en", "ro"]
+
+
 def test_network_page_and_graph(client_for, seeded: Seeded) -> None:
     anna = client_for("anna")
     listing = doc(anna.get("/networks"))
