@@ -146,12 +146,11 @@ def time_overview(url: str) -> None:
     from storage.models.base import utcnow
 
     engine = create_engine(url)
-    since, fortnight = utcnow() - timedelta(hours=24), utcnow() - timedelta(days=14)
+    since = utcnow() - timedelta(hours=24)
     steps = {
         "new ads (24 h)": lambda s: people_repo.count_new_ads(session=s, since=since),
         "ads per day (14 d)": lambda s: people_repo.ads_per_day(session=s, days=14),
-        "indicator counts (14 d)": lambda s: people_repo.indicator_counts(session=s, since=fortnight),
-        "city counts (14 d)": lambda s: people_repo.city_counts(session=s, since=fortnight),
+        "indicators and cities per night (14 nights)": lambda s: people_repo.series_per_night(session=s, days=14),
         "queue head (top 5,000 scores)": lambda s: people_repo.top_ad_scores(session=s),
     }
     with Session(engine) as session:

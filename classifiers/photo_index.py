@@ -65,6 +65,15 @@ class _ChunkTable:
     chunks: int
     keys: list[np.ndarray] = field(default_factory=list)
     rows: list[np.ndarray] = field(default_factory=list)
+    offs: list[np.ndarray] = field(default_factory=list)  # bucket start per chunk key value (direct lookup)
+
+    def _offsets(self) -> None:
+        """Bucket offsets: keys == v occupy [offs[v], offs[v + 1]); O(1) probes instead of binary search
+        (random binary searches into 14M keys were the dominant cost at 1M photos)."""
+        self.offs = []
+        for j, (_, bits) in enumerate(_chunk_bounds(self.chunks)):
+            cnt = np.bincount(self.keys[j], minlength=1 << bits)
+            self.offs.append(np.concatenate(([0], np.cumsum(cnt))).astype(np.int64))
 
     def _key(self, h: np.ndarray, j: int) -> np.ndarray:
         shift, bits = _chunk_bounds(self.chunks)[j]
@@ -77,6 +86,7 @@ class _ChunkTable:
             order = np.argsort(k, kind="stable").astype(np.int32)
             self.keys.append(k[order])
             self.rows.append(order)
+        self._offsets()
 
     def extend(self, hashes: np.ndarray, start: int | np.ndarray) -> None:
         """Add rows ``start..`` (or the given row numbers): merge into the sorted arrays, O(n), no re-sort."""
@@ -92,6 +102,7 @@ class _ChunkTable:
             pos = np.searchsorted(self.keys[j], nk, "right")
             self.keys[j] = np.insert(self.keys[j], pos, nk)
             self.rows[j] = np.insert(self.rows[j], pos, nr)
+        self._offsets()
 
     def probe(self, q: np.ndarray, radius: int, cap: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (query row, table row) candidate pairs sharing a chunk within ``radius`` bits."""
@@ -101,9 +112,8 @@ class _ChunkTable:
                 continue
             masks = _bit_masks(bits, radius)
             qk = (self._key(q, j)[:, None] ^ masks[None, :]).ravel()
-            lo = np.searchsorted(self.keys[j], qk, "left")
-            hi = np.searchsorted(self.keys[j], qk, "right")
-            cnt = hi - lo
+            lo = self.offs[j][qk]
+            cnt = self.offs[j][qk.astype(np.int64) + 1] - lo
             cnt[cnt > cap] = 0  # a bucket this full is a flat/placeholder image, not evidence
             total = int(cnt.sum())
             if total == 0:

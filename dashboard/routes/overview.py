@@ -30,7 +30,7 @@ def line_chart(nights: list[str], series: dict[str, list[int]], top: int = TREND
     step = 100.0 / max(len(nights) - 1, 1)
     lines = [{"name": name, "total": sum(values), "series": f"s{i}",
               "points": " ".join(f"{j * step:.2f},{55 - 50 * v / peak:.2f}" for j, v in enumerate(values)),
-              "values": list(zip(nights, values, strict=True))}
+              "by_night": list(zip(nights, values, strict=True))}
              for i, (name, values) in enumerate(ranked)]
     return {"lines": lines, "peak": peak, "first": nights[0] if nights else "", "last": nights[-1] if nights else ""}
 

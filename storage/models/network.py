@@ -79,7 +79,8 @@ class RiskScore(Base):
     """RiskScore: risk 0-1 of an ad or cluster, the weights/model version, and the explanation (factors, evidence)."""
 
     __tablename__ = "risk_score"
-    __table_args__ = (UniqueConstraint("target", "target_id"),)
+    # (target, score, target_id): the review queue reads scores in descending order without a sort.
+    __table_args__ = (UniqueConstraint("target", "target_id"), Index(None, "target", "score", "target_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target: Mapped[str] = mapped_column(String(8))  # ad | cluster

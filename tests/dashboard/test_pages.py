@@ -35,6 +35,29 @@ def test_overview_shows_counts_and_crawl_health(client_for, seeded: Seeded) -> N
     assert page.cssselect("svg.chart rect")
 
 
+def test_overview_trends_per_night(client_for, seeded: Seeded) -> None:
+    page = doc(client_for("anna").get("/overview"))
+    cards = page.cssselect(".trend-card")
+    assert len(cards) == 2
+    indicators, cities = ([li.text_content() for li in c.cssselect(".legend li")] for c in cards)
+    assert any("MOVEMENT" in x for x in indicators) and any("THIRD_PARTY" in x for x in indicators)
+    assert any("Aarhus" in x for x in cities) and any("København" in x for x in cities)
+    for card in cards:
+        lines = card.cssselect("svg.chart.trend polyline")
+        assert lines and all(len(p.get("points").split()) == 14 for p in lines)  # one point per night
+    # the same nightly scan gives the fortnight totals
+    assert [b.text_content() for b in page.cssselect(".hbar .badge.b-ind")][:1] in (["THIRD_PARTY"], ["MOVEMENT"])
+
+
+def test_series_per_night_counts_each_ad_on_its_first_night(session, seeded: Seeded) -> None:
+    series = people_repo.series_per_night(session=session, days=14)
+    assert len(series.nights) == 14
+    # 12 seeded ads have THIRD_PARTY; the hostile ad's code is its own (escaped on the page)
+    assert sum(series.indicators["THIRD_PARTY"]) == len(seeded.ads)
+    assert sum(sum(v) for v in series.cities.values()) == len(seeded.ads) + 1  # + the hostile ad's city
+    assert series.cities["Aarhus"][-1] >= 0 and all(len(v) == 14 for v in series.cities.values())
+
+
 def test_review_queue_sorted_by_risk_with_labels(client_for, seeded: Seeded) -> None:
     anna = client_for("anna")
     anna.post_form(f"/ads/{seeded.ads[0]}/label", {"value": "concern"})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:47:45.212109
+Create Date: 2026-11-22 14:59:41.298417
 """
 from collections.abc import Sequence
 
@@ -76,6 +76,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_score')),
     sa.UniqueConstraint('target', 'target_id', name=op.f('uq_risk_score_target_target_id'))
     )
+    with op.batch_alter_table('risk_score', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_risk_score_target'), ['target', 'score', 'target_id'], unique=False)
+
     op.create_table('site',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -536,6 +539,9 @@ def downgrade() -> None:
     op.drop_table('audit_log')
     op.drop_table('user_account')
     op.drop_table('site')
+    with op.batch_alter_table('risk_score', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_risk_score_target'))
+
     op.drop_table('risk_score')
     op.drop_table('photo')
     op.drop_table('partner_service')
