@@ -16,6 +16,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from config.settings import AppSettings
 from config.site_schema import SiteDefinition, load_sites
+from storage import crawl_repo
+from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +26,24 @@ MISFIRE_GRACE_S = 20 * 3600  # a night missed by up to 20 hours still runs once 
 RETENTION_CRON = "30 5 * * *"
 
 
-def crawl_and_process(site_id: str) -> int:
-    """Job: ``adwatch crawl SITE`` then ``adwatch process``, each a subprocess (own reactor, own memory)."""
+def _site_disabled(site_id: str) -> bool:
+    settings = AppSettings()
+    engine = make_engine(settings.db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return crawl_repo.site_disabled(session=session, site_id=site_id)
+    finally:
+        engine.dispose()
+
+
+def crawl_and_process(site_id: str, *, requested: bool = False) -> int:
+    """Job: ``adwatch crawl SITE`` then ``adwatch process``, each a subprocess (own reactor, own memory).
+
+    A site an admin disabled in the dashboard is skipped on schedule (an explicit "run now" still runs).
+    """
+    if not requested and _site_disabled(site_id):
+        log.info("site %s is disabled in the dashboard: scheduled crawl skipped", site_id)
+        return 0
     cmd = [sys.executable, "-m", "adwatch.cli"]
     log.info("scheduled crawl of %s starting", site_id)
     crawl = subprocess.run([*cmd, "crawl", site_id, "--trigger", "schedule"], check=False)
@@ -34,6 +52,21 @@ def crawl_and_process(site_id: str) -> int:
                     crawl.returncode)
     processed = subprocess.run([*cmd, "process", "--no-progress"], check=False)
     return crawl.returncode or processed.returncode
+
+
+def run_requested() -> int:
+    """Job (every minute): crawl the sites an admin asked to "run now" in the dashboard."""
+    settings = AppSettings()
+    engine = make_engine(settings.db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            site_ids = crawl_repo.take_crawl_requests(session=session)
+    finally:
+        engine.dispose()
+    for site_id in site_ids:
+        log.info("run-now request for %s", site_id)
+        crawl_and_process(site_id, requested=True)
+    return len(site_ids)
 
 
 def purge_job() -> int:
@@ -52,7 +85,8 @@ def build_scheduler(settings: AppSettings, sites: dict[str, SiteDefinition] | No
     # Start paused so the persisted jobs are loaded: a job whose trigger did not change keeps its stored
     # next run time, so a night missed while adwatch was down still runs (once) when it resumes.
     scheduler.start(paused=True)
-    wanted = {"retention": ("adwatch.scheduler:purge_job", RETENTION_CRON, [], "retention purge")}
+    wanted = {"retention": ("adwatch.scheduler:purge_job", RETENTION_CRON, [], "retention purge"),
+              "run-requests": ("adwatch.scheduler:run_requested", "* * * * *", [], "run-now requests")}
     for site in sites.values():
         if site.enabled:
             wanted[f"crawl:{site.id}"] = ("adwatch.scheduler:crawl_and_process", site.schedule, [site.id],

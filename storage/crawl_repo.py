@@ -17,7 +17,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Ad, AdPhoto, AdVersion, CrawlRun, Photo, PhotoFailure, Site, utcnow
+from storage.models import Ad, AdPhoto, AdVersion, CrawlRequest, CrawlRun, Photo, PhotoFailure, Site, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -286,3 +286,28 @@ def finish_run(*, session: Session, run_id: int, **values: Any) -> CrawlRun:
         setattr(run, key, value)
     session.commit()
     return run
+
+
+def request_crawl(*, session: Session, site_id: str, requested_by: str) -> CrawlRequest:
+    """request_crawl (CrawlRequest): queue a "run now" for a site (the caller commits and audits)."""
+    request = CrawlRequest(site_id=site_id, requested_by=requested_by)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def take_crawl_requests(*, session: Session) -> list[str]:
+    """take_crawl_requests (list): site ids with pending "run now" requests, marked picked (once per site)."""
+    pending = session.scalars(select(CrawlRequest).where(CrawlRequest.picked_at.is_(None))
+                              .order_by(CrawlRequest.id).with_for_update(skip_locked=True)).all()
+    now = utcnow()
+    for request in pending:
+        request.picked_at = now
+    session.commit()
+    return list(dict.fromkeys(request.site_id for request in pending))
+
+
+def site_disabled(*, session: Session, site_id: str) -> bool:
+    """site_disabled (bool): an admin switched this site off in the dashboard."""
+    site = session.get(Site, site_id)
+    return site is not None and not site.enabled

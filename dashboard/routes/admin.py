@@ -12,7 +12,8 @@ from dashboard import audit, exports
 from dashboard.auth import MIN_PASSWORD_LENGTH, hash_password
 from dashboard.deps import AdminUser, DbId, SessionDep, SettingsDep
 from dashboard.templating import render
-from storage import people_repo
+from storage import crawl_repo, people_repo
+from storage.models import Site
 from storage.models.base import utcnow
 from storage.models.people import ROLES, User
 
@@ -99,6 +100,17 @@ def reset_password(request: Request, session: SessionDep, user: AdminUser, user_
 @router.get("/sites")
 def sites_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
     return render(request, "admin_sites.html", {"health": people_repo.crawl_health(session=session)})
+
+
+@router.post("/sites/{site_id}/run")
+def site_run_now(request: Request, session: SessionDep, user: AdminUser, site_id: str) -> Response:
+    """Queue a crawl of the site now; the scheduler (``adwatch serve``) starts it within a minute."""
+    if session.get(Site, site_id) is None:
+        raise HTTPException(404)
+    crawl_repo.request_crawl(session=session, site_id=site_id, requested_by=user.username)
+    audit.record(session, user=user, action="site.run_now", object_type="site", object_id=site_id, request=request)
+    session.commit()
+    return RedirectResponse("/admin/sites", status_code=303)
 
 
 @router.post("/sites/{site_id}/enabled")

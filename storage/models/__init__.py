@@ -1,7 +1,7 @@
 """All ORM models. Each module owns the tables of one subsystem; importing this package registers all."""
 
 from storage.models.base import Base, utcnow
-from storage.models.crawl import Ad, AdPhoto, AdVersion, CrawlRun, Photo, PhotoFailure, Site
+from storage.models.crawl import Ad, AdPhoto, AdVersion, CrawlRequest, CrawlRun, Photo, PhotoFailure, Site
 from storage.models.leads import Lead, LeadAd, LeadEvent
 from storage.models.network import AdCluster, AdEdge, Cluster, NetworkIndicator, PhotoHash, RiskScore
 from storage.models.people import AuditLog, Label, PartnerService, Referral, SavedSearch, User
@@ -18,6 +18,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Cluster",
+    "CrawlRequest",
     "CrawlRun",
     "IndicatorHit",
     "Label",

@@ -142,3 +142,15 @@ class PhotoFailure(Base):
     source_url: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrawlRequest(Base):
+    """CrawlRequest: an admin's "run now" for a site; the scheduler picks it up within a minute."""
+
+    __tablename__ = "crawl_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    picked_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -25,7 +25,7 @@ def test_jobs_follow_enabled_sites_and_persist(sqlite_url, tmp_path):
     scheduler = build_scheduler(settings, sites)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"crawl:site_a", "retention"}
+        assert set(jobs) == {"crawl:site_a", "retention", "run-requests"}
         job = jobs["crawl:site_a"]
         assert job.args == ("site_a",)
         assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time >= 3600
@@ -50,6 +50,6 @@ def test_jobs_follow_enabled_sites_and_persist(sqlite_url, tmp_path):
     sites["site_a"] = _site("site_a", False, "15 3 * * *")
     scheduler = build_scheduler(settings, sites)
     try:
-        assert {job.id for job in scheduler.get_jobs()} == {"retention"}
+        assert {job.id for job in scheduler.get_jobs()} == {"retention", "run-requests"}
     finally:
         scheduler.shutdown(wait=False)

@@ -48,6 +48,7 @@ MATRIX: list[tuple[str, str, set[str], dict | None]] = [
     ("POST", "/admin/users/{user_id}/password", ADMIN, {"password": "another long password"}),
     ("GET", "/admin/sites", ADMIN, None),
     ("POST", "/admin/sites/{site_id}/enabled", ADMIN, {"enabled": "false"}),
+    ("POST", "/admin/sites/{site_id}/run", ADMIN, {}),
     ("GET", "/admin/retention", ADMIN, None),
     ("GET", "/admin/audit", ADMIN, None),
     ("GET", "/admin/audit.csv", ADMIN, None),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:59:41.298417
+Create Date: 2026-11-22 15:00:30.121545
 """
 from collections.abc import Sequence
 
@@ -119,6 +119,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_object_type'), ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_user_id'), ['user_id'], unique=False)
+
+    op.create_table('crawl_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.String(length=64), nullable=False),
+    sa.Column('requested_by', sa.String(length=64), nullable=False),
+    sa.Column('requested_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('picked_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_crawl_request_site_id_site'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crawl_request'))
+    )
+    with op.batch_alter_table('crawl_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crawl_request_picked_at'), ['picked_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_crawl_request_site_id'), ['site_id'], unique=False)
 
     op.create_table('crawl_run',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -530,6 +543,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_crawl_run_site_id'))
 
     op.drop_table('crawl_run')
+    with op.batch_alter_table('crawl_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crawl_request_site_id'))
+        batch_op.drop_index(batch_op.f('ix_crawl_request_picked_at'))
+
+    op.drop_table('crawl_request')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_user_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_object_type'))
