@@ -14,19 +14,21 @@ from datetime import UTC
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classifiers.clustering import CLUSTER_VERSION
 from classifiers.leads import upsert_lead
 from classifiers.linking import LinkGraph
 from classifiers.photo_index import PhotoIndex, views_to_arrays
-from classifiers.photos import HASH_VERSION, PhotoHashes, hash_file
+from classifiers.photos import HASH_VERSION, N_VIEWS, PhotoHashes, hash_file
 from classifiers.pipeline import run_night
 from classifiers.records import AdRecord
 from classifiers.scoring import load_model
 from config.scoring_schema import ScoringConfig, load_scoring
 from config.settings import AppSettings
 from storage import network_repo as repo
+from storage.models import Photo, PhotoHash, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,26 @@ def load_records(session: Session) -> dict[int, AdRecord]:
 
 def _state_paths(settings: AppSettings) -> tuple[Path, Path]:
     d = settings.data_dir / "index"
-    return d / "photo_index.v2.npz", d / "link_graph.v2.pkl"
+    # v3: hash version phash_dhash_views.v2 (22 views); older state is not loaded, it is rebuilt from the tables.
+    return d / "photo_index.v3.npz", d / "link_graph.v3.pkl"
+
+
+def _rehash_stale(session: Session, settings: AppSettings) -> int:
+    """_rehash_stale (int): photos hashed with an older HASH_VERSION, rehashed in place from their file.
+
+    ``photo_hash`` has one row per photo, so a new hash version replaces the row's views and version.
+    """
+    rows = session.execute(select(PhotoHash, Photo.path).join(Photo, Photo.id == PhotoHash.photo_id)
+                           .where(PhotoHash.version != HASH_VERSION, Photo.path.is_not(None))).all()
+    n = 0
+    for row, path in rows:
+        h = hash_file(settings.blobs_dir / str(path))
+        if h is not None:
+            row.views, row.version, row.computed_at = h.to_json(), HASH_VERSION, utcnow()
+            n += 1
+    if rows:
+        log.info("photo hashes: %d of %d photos rehashed for %s", n, len(rows), HASH_VERSION)
+    return n
 
 
 def run_linking(session: Session, settings: AppSettings, *, progress: bool = True,
@@ -98,6 +119,7 @@ def run_linking(session: Session, settings: AppSettings, *, progress: bool = Tru
         if h is not None:
             repo.add_photo_hash(session=session, photo_id=photo.id, version=HASH_VERSION, views=h.to_json())
             stats.photos_hashed += 1
+    stats.photos_hashed += _rehash_stale(session, settings)
     session.flush()
     # 2. load or rebuild state
     p = cfg.photos
@@ -112,11 +134,16 @@ def run_linking(session: Session, settings: AppSettings, *, progress: bool = Tru
     else:
         graph = LinkGraph(cfg)
     hashes = [(pid, PhotoHashes.from_json(v)) for pid, v in repo.all_photo_hashes(session=session)]
+    stale = sum(len(h.views) != N_VIEWS for _, h in hashes)
+    if stale:
+        # Older view layout and the file is gone (purged) or unreadable: it cannot be compared, so it links nothing.
+        log.warning("photo index: %d photos keep hashes of an older version and are left out", stale)
+        hashes = [(pid, h) for pid, h in hashes if len(h.views) == N_VIEWS]
     known = set(index.ids.tolist())
     new_ph = [(pid, h) for pid, h in hashes if pid not in known]
     pids = np.array([pid for pid, _ in new_ph], np.int64)
     pp, dd = views_to_arrays([h.views for _, h in new_ph]) if new_ph else (
-        np.empty((0, 14), np.uint64), np.empty((0, 14), np.uint64))
+        np.empty((0, N_VIEWS), np.uint64), np.empty((0, N_VIEWS), np.uint64))
     records = load_records(session)
     new_ads = [r for aid, r in sorted(records.items()) if aid not in graph.rows]
     if not graph_path.exists():

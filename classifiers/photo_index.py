@@ -4,12 +4,13 @@ Multi-index hashing (Norouzi et al.): each 64-bit pHash is split into ``chunks``
 ``chunks * (radius + 1) - 1`` bits share at least one chunk within ``radius`` bits, so probing each chunk's
 sorted key array for the keys near the query's chunk finds every such candidate without a scan; pairs
 further apart are found whenever some chunk of some view pair survived intact (views multiply the
-chances). Candidates are verified on all view pairs with both pHash and dHash (``photos.is_duplicate``
-rule, vectorised).
+chances). Candidates are verified on the view pairs with a full view on one side, with both pHash and
+dHash and the pair's mirrored counterpart (``photos.is_duplicate`` rule, vectorised).
 
 Cost: a random hash meets ``entries / 2**chunk_bits`` chance candidates per probed key, so the chunk width
 must grow with the index (``log2(entries)`` bits, Norouzi et al.): 3 chunks of 21-22 bits keep chance
-candidates at a few per photo up to ~10M photos (14 views each), which keeps the search near-linear.
+candidates at a few per photo up to ~10M photos; chance candidates grow linearly with the views per photo
+(22 since hash version v2, 14 before), which keeps the search near-linear.
 
 Two tables keep matching symmetric and incremental: ``views`` holds every view of every photo and is
 probed with a new photo's full view (the new photo is a crop/mirror of an old one); ``fulls`` holds full
@@ -31,9 +32,10 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from classifiers.photos import MIRROR_OF, N_VIEWS  # views per photo: the crops of photos.CROPS, plain and mirrored
+
 log = logging.getLogger(__name__)
 
-N_VIEWS = 14  # 7 crops, plain and mirrored (classifiers.photos.CROPS)
 QUERY_BATCH = 20000  # query photos per probing batch (bounds candidate memory)
 
 
@@ -149,6 +151,7 @@ class PhotoIndex:
         self.phash_max, self.dhash_max = phash_max, dhash_max
         self.chunks, self.chunk_radius, self.bucket_cap = chunks, chunk_radius, bucket_cap
         self.ids = np.empty(0, np.int64)
+        self.n_views = N_VIEWS  # columns of p/d; an empty index takes the width of the first photos added
         self.p = np.empty((0, N_VIEWS), np.uint64)
         self.d = np.empty((0, N_VIEWS), np.uint64)
         self.root = np.empty(0, np.int64)  # row of the group's oldest photo, per row
@@ -162,23 +165,42 @@ class PhotoIndex:
     def __len__(self) -> int:
         return int(self.ids.size)
 
+    def _check_width(self, p: np.ndarray, d: np.ndarray) -> None:
+        """Hashes of another view layout (an older HASH_VERSION) cannot be compared: fail loudly."""
+        if p.ndim != 2 or p.shape[1] != self.n_views or d.shape != p.shape:
+            raise ValueError(f"photo hashes have shape {p.shape}/{d.shape}, index expects (n, {self.n_views}) views; "
+                             "rehash photos with the current classifiers.photos.HASH_VERSION")
+
     # -- search -------------------------------------------------------------------------------
     def _verify(self, qp: np.ndarray, qd: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Mask of candidates where some view pair is within both limits."""
+        """Mask of candidates where some view pair with a full view on one side is within both limits."""
         ok = np.zeros(rows.size, bool)
         step = 20000
+        pm, dm, nv = self.phash_max, self.dhash_max, self.n_views
+        # the mirrored counterpart of each view (no corroboration for another view layout, e.g. synthetic tests)
+        mir = np.array(MIRROR_OF) if nv == N_VIEWS else np.arange(nv)
         for s in range(0, rows.size, step):
             r = rows[s:s + step]
-            dp = _popcount(qp[s:s + step, :, None] ^ self.p[r][:, None, :])
-            dd = _popcount(qd[s:s + step, :, None] ^ self.d[r][:, None, :])
-            ok[s:s + step] = ((dp <= self.phash_max) & (dd <= self.dhash_max)).any(axis=(1, 2))
+            ap, ad, bp, bd = qp[s:s + step], qd[s:s + step], self.p[r], self.d[r]
+
+            def near(xp: np.ndarray, xd: np.ndarray, yp: np.ndarray, yd: np.ndarray) -> np.ndarray:
+                return (_popcount(xp ^ yp) <= pm) & (_popcount(xd ^ yd) <= dm)
+
+            h = int(mir[0])
+            # query full view vs every indexed view, every query view vs the indexed full view; each pair
+            # only counts when its mirrored counterpart (mirrored full view vs mirrored view) agrees
+            m1 = near(ap[:, :1], ad[:, :1], bp, bd) & near(ap[:, h:h + 1], ad[:, h:h + 1], bp[:, mir], bd[:, mir])
+            m2 = near(ap, ad, bp[:, :1], bd[:, :1]) & near(ap[:, mir], ad[:, mir], bp[:, h:h + 1], bd[:, h:h + 1])
+            ok[s:s + step] = m1.any(axis=1) | m2.any(axis=1)
         return ok
 
     def query(self, p: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """query ((query row, index row) arrays): verified near-duplicates of each query photo.
 
-        p, d (uint64 arrays, shape (n, 14)): the query photos' view hashes. Probed in batches.
+        p, d (uint64 arrays, shape (n, n_views)): the query photos' view hashes. Probed in batches.
         """
+        if len(self):
+            self._check_width(p, d)
         qs, ts = self._query_reps(p, d)
         if self._copy_rep.size == 0 or ts.size == 0:
             return qs, ts
@@ -208,11 +230,11 @@ class PhotoIndex:
         q1, t1 = self._views.probe(p[:, 0], r, cap)
         # Cheap pre-filter on the probed view pair before the full all-pairs verification.
         keep = _popcount(p[q1, 0] ^ self.p.ravel()[t1]) <= self.phash_max
-        q1, t1 = q1[keep], t1[keep] // N_VIEWS
+        q1, t1 = q1[keep], t1[keep] // self.n_views
         pr = p.ravel()
         q2, t2 = self._fulls.probe(pr, r, cap)
         keep = _popcount(pr[q2] ^ self.p[t2, 0]) <= self.phash_max
-        q2, t2 = q2[keep] // N_VIEWS, t2[keep]
+        q2, t2 = q2[keep] // self.n_views, t2[keep]
         qs, ts = np.concatenate((q1, q2)), np.concatenate((t1, t2))
         if qs.size == 0:
             return qs, ts
@@ -275,6 +297,11 @@ class PhotoIndex:
         ids = np.asarray(ids, np.int64)
         if ids.size == 0:
             return 0
+        if len(self) == 0:
+            self.n_views = int(p.shape[1])
+            self.p = np.empty((0, self.n_views), np.uint64)
+            self.d = np.empty((0, self.n_views), np.uint64)
+        self._check_width(p, d)
         known = np.isin(ids, self.ids)
         ids, p, d = ids[~known], p[~known].astype(np.uint64), d[~known].astype(np.uint64)
         n0 = len(self)
@@ -287,7 +314,8 @@ class PhotoIndex:
         uniq[ea - n0] = False
         ur = np.flatnonzero(uniq)
         up = p[ur]
-        self._views.extend(up.ravel(), ((ur + n0)[:, None] * N_VIEWS + np.arange(N_VIEWS)[None, :]).ravel())
+        nv = self.n_views
+        self._views.extend(up.ravel(), ((ur + n0)[:, None] * nv + np.arange(nv)[None, :]).ravel())
         self._fulls.extend(up[:, 0], ur + n0)
         qs, ts = self._query_reps(up, d[ur])
         qs = ur[qs] + n0
@@ -348,6 +376,7 @@ class PhotoIndex:
             pm, dm, ch, cr, cap = (int(x) for x in z["params"])
             idx = cls(phash_max=pm, dhash_max=dm, chunks=ch, chunk_radius=cr, bucket_cap=cap)
             idx.ids, idx.p, idx.d = z["ids"], z["p"], z["d"]
+            idx.n_views = int(idx.p.shape[1])
             idx.root = z["root"] if "root" in z else np.arange(idx.ids.size, dtype=np.int64)
         n = idx.ids.size
         ea, _ = idx._exact(idx.p, idx.d, 0) if n else (np.empty(0, np.int64), None)
@@ -355,7 +384,8 @@ class PhotoIndex:
         uniq[ea] = False
         ur = np.flatnonzero(uniq)
         if n:
-            idx._views.extend(idx.p[ur].ravel(), (ur[:, None] * N_VIEWS + np.arange(N_VIEWS)[None, :]).ravel())
+            nv = idx.n_views
+            idx._views.extend(idx.p[ur].ravel(), (ur[:, None] * nv + np.arange(nv)[None, :]).ravel())
             idx._fulls.extend(idx.p[ur, 0], ur)
         return idx
 
@@ -397,7 +427,7 @@ class GroupMap(Mapping[int, int]):
 
 
 def views_to_arrays(views: list[tuple[tuple[int, int], ...]]) -> tuple[np.ndarray, np.ndarray]:
-    """views_to_arrays ((p, d)): PhotoHashes.views of many photos as two (n, 14) uint64 arrays."""
+    """views_to_arrays ((p, d)): PhotoHashes.views of many photos as two (n, N_VIEWS) uint64 arrays."""
     p = np.array([[v[0] for v in vs] for vs in views], dtype=np.uint64).reshape(-1, N_VIEWS)
     d = np.array([[v[1] for v in vs] for vs in views], dtype=np.uint64).reshape(-1, N_VIEWS)
     return p, d

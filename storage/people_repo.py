@@ -199,7 +199,7 @@ def saved_search_alerts(*, session: Session, user: User) -> list[tuple[SavedSear
         if not saved.alert:
             continue
         since = saved.last_checked_at or saved.created_at
-        stmt = search_ads_stmt(saved.query).where(Ad.first_seen_at > since)
+        stmt = search_ads_stmt(saved.query, _dialect(session)).where(Ad.first_seen_at > since)
         count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         out.append((saved, count))
     return out
@@ -232,9 +232,12 @@ def phone_candidates(digits: str, region_code: str = "45") -> list[str]:
     return out
 
 
-def search_ads_stmt(query: str) -> Select[Any]:
+def search_ads_stmt(query: str, dialect: str = "sqlite") -> Select[Any]:
     """search_ads_stmt (Select): ads whose current version matches a phone (any format), e-mail, handle or
-    free text. A phone query matches the stored phone fields and the text with separators removed."""
+    free text. A phone query matches the stored phone fields and the text with separators removed.
+
+    Free text on PostgreSQL is ``text ILIKE '%term%' OR title ILIKE '%term%'``, the form the pg_trgm GIN indexes
+    of revision 0002 serve; elsewhere (SQLite) ``lower(text) LIKE '%term%'``."""
     q = query.strip()
     stmt = select(Ad.id).join(AdVersion, AdVersion.id == Ad.current_version_id)
     digits = digits_of(q)
@@ -244,6 +247,10 @@ def search_ads_stmt(query: str) -> Select[Any]:
         squeezed = func.replace(func.replace(func.replace(AdVersion.text, " ", ""), "-", ""), ".", "")
         raw = func.replace(func.replace(_json_text(AdVersion.raw_fields), " ", ""), "-", "")
         return stmt.where(or_(squeezed.like(f"%{local}%"), raw.like(f"%{local}%")))
+    if dialect == "postgresql":
+        pattern = f"%{_like_escape(q)}%"
+        return stmt.where(or_(AdVersion.text.ilike(pattern, escape="\\"),
+                              AdVersion.title.ilike(pattern, escape="\\")))
     pattern = f"%{_like_escape(q.lower())}%"
     return stmt.where(or_(func.lower(AdVersion.text).like(pattern, escape="\\"),
                           func.lower(func.coalesce(AdVersion.title, "")).like(pattern, escape="\\")))
@@ -308,21 +315,37 @@ def _ad_rows(session: Session, ids: Sequence[int], extra: dict[int, dict[str, An
     return [by_id[i] for i in ids if i in by_id]
 
 
-TEXT_SEARCH_WINDOW = 20_000  # text search looks at the newest this many ads (about a night's worth)
+TEXT_SEARCH_WINDOW = 20_000  # an unindexed text search looks at the newest this many ads (about a night's worth)
+TRIGRAM_MIN_CHARS = 3  # pg_trgm can serve a '%term%' pattern only when the term has a whole trigram
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def text_search_is_indexed(query: str, dialect: str) -> bool:
+    """text_search_is_indexed (bool): True when the free-text fallback of ``query`` is served by the pg_trgm
+    indexes (PostgreSQL, not phone-like, at least TRIGRAM_MIN_CHARS characters) and so needs no window."""
+    q = query.strip()
+    return dialect == "postgresql" and not digits_of(q) and len(q) >= TRIGRAM_MIN_CHARS
 
 
 def search_ads(*, session: Session, query: str, limit: int = 100) -> list[AdRow]:
     """search_ads (list): ads with an extracted contact equal to the query (exact, indexed), or else ads whose
-    text matches; newest first."""
+    text matches; newest first. On PostgreSQL a free-text query of 3+ characters searches every ad (pg_trgm
+    GIN indexes); otherwise the text scan is bounded to the newest TEXT_SEARCH_WINDOW ads."""
     if not query.strip():
         return []
     ids = _contact_matches(session, query, limit)
     if not ids:  # the extract stage found nobody with this contact: fall back to the raw text
-        # Newest ids first lets the database stop after ``limit`` matches; the window bounds a search that
-        # matches nothing (no trigram index on ad text yet).
-        newest = session.scalar(select(func.max(Ad.id))) or 0
-        floor = newest - TEXT_SEARCH_WINDOW
-        stmt = search_ads_stmt(query).where(Ad.id > floor, AdVersion.ad_id > floor)
+        dialect = _dialect(session)
+        stmt = search_ads_stmt(query, dialect)
+        if not text_search_is_indexed(query, dialect):
+            # Newest ids first lets the database stop after ``limit`` matches; the window bounds a scan that
+            # matches nothing.
+            newest = session.scalar(select(func.max(Ad.id))) or 0
+            floor = newest - TEXT_SEARCH_WINDOW
+            stmt = stmt.where(Ad.id > floor, AdVersion.ad_id > floor)
         ids = list(session.scalars(stmt.order_by(Ad.id.desc()).limit(limit)))
     return _ad_rows(session, ids)
 

@@ -7,6 +7,7 @@ from sqlalchemy import pool
 
 import storage.models  # noqa: F401  (registers every table)
 from storage.db import make_engine
+from storage.migrations import include_name
 from storage.models.base import Base
 
 config = context.config
@@ -31,16 +32,9 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-IGNORED_TABLES = {"apscheduler_job"}  # the scheduler's job store manages its own table
-
-
-def _include_name(name: str | None, type_: str, _parents: dict[str, str | None]) -> bool:
-    return not (type_ == "table" and name in IGNORED_TABLES)
-
-
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True, include_name=_include_name)
+                      compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from classifiers.photo_index import N_VIEWS, PhotoIndex, views_to_arrays
-from classifiers.photos import hash_image, is_duplicate
+from classifiers.photos import CROPS, HASH_VERSION, hash_image, is_duplicate
 
 
 def make_image(seed: int, palette: list[tuple[int, int, int]] | None = None) -> Image.Image:
@@ -62,6 +62,86 @@ def test_copies_match(name: str) -> None:
     for seed in range(4):
         img = make_image(seed)
         assert is_duplicate(hash_image(img), hash_image(TRANSFORMS[name](img))), (name, seed)
+
+
+def _cut(img: Image.Image, side: str, f: float) -> Image.Image:
+    """Crop a fraction ``f`` from one side only."""
+    w, h = img.size
+    box = {"left": (int(w * f), 0, w, h), "right": (0, 0, w - int(w * f), h),
+           "top": (0, int(h * f), w, h), "bottom": (0, 0, w, h - int(h * f))}[side]
+    return img.crop(box)
+
+
+@pytest.mark.parametrize("side", ["left", "right", "top", "bottom"])
+@pytest.mark.parametrize("frac", [0.05, 0.10, 0.15])
+def test_one_sided_crops_match(side: str, frac: float) -> None:
+    for seed in range(6):
+        img = make_image(seed)
+        h = hash_image(img)
+        copy = _cut(img, side, frac)
+        assert is_duplicate(h, hash_image(copy)), (side, frac, seed)
+        # a re-encoded mirrored copy of the one-sided crop, and the crop as the older photo
+        assert is_duplicate(hash_image(_jpeg(ImageOps.mirror(copy), 60)), h), (side, frac, seed, "mirrored")
+
+
+def test_one_sided_crops_are_found_by_the_index() -> None:
+    """The index finds every one-sided copy whose matching view pair is within its guaranteed radius
+    (chunks * (radius + 1) - 1 = 5 bits) and, beyond that, most others (a chunk survived)."""
+    sides = ["left", "right", "top", "bottom"]
+    imgs = [make_image(s) for s in range(4)]
+    copies = [(i, _cut(imgs[i], side, f)) for i in range(4) for side in sides for f in (0.05, 0.10, 0.15)]
+    h_orig = [hash_image(i) for i in imgs]
+    h_copy = [hash_image(c) for _, c in copies]
+    p, d = views_to_arrays([h.views for h in h_orig + h_copy])
+    idx = PhotoIndex()
+    idx.add(np.arange(4), p[:4], d[:4])
+    idx.add(np.arange(4, 4 + len(copies)), p[4:], d[4:])
+    g = idx.groups()
+    found = 0
+    for k, (i, _) in enumerate(copies):
+        a, b = h_orig[i], h_copy[k]
+        assert is_duplicate(a, b)
+        pairs = [(a.views[0], v) for v in b.views] + [(v, b.views[0]) for v in a.views]
+        close = min((x[0] ^ y[0]).bit_count() for x, y in pairs if (x[1] ^ y[1]).bit_count() <= 18)
+        hit = g[4 + k] == i
+        assert hit or close > 5, (i, k, close)
+        found += hit
+    assert found >= 0.9 * len(copies)
+
+
+def test_view_layout() -> None:
+    assert N_VIEWS == 2 * len(CROPS) == len(hash_image(make_image(0)).views) == 22
+    assert HASH_VERSION.endswith(".v2")
+
+
+def test_index_rejects_hashes_of_another_view_layout() -> None:
+    p, d = views_to_arrays([hash_image(make_image(0)).views])
+    idx = PhotoIndex()
+    idx.add(np.array([1]), p, d)
+    with pytest.raises(ValueError, match="HASH_VERSION"):
+        idx.add(np.array([2]), p[:, :14], d[:, :14])
+    with pytest.raises(ValueError, match="HASH_VERSION"):
+        idx.query(p[:, :14], d[:, :14])
+
+
+def test_different_images_with_shared_colours_and_crops_do_not_match() -> None:
+    """More views must not make different pictures in one palette match: one-sided crops of other pictures
+    stay apart, in is_duplicate and in the index."""
+    pal = [(30, 120, 60), (220, 220, 220), (90, 40, 20), (240, 180, 40), (10, 10, 10)]
+    imgs = [make_image(300 + s, pal) for s in range(12)]
+    hashes = [hash_image(i) for i in imgs]
+    cut = [hash_image(_cut(i, side, 0.1)) for i, side in zip(imgs, ["left", "right", "top", "bottom"] * 3,
+                                                               strict=True)]
+    for i in range(len(imgs)):
+        for j in range(len(imgs)):
+            if i != j:
+                assert not is_duplicate(hashes[i], hashes[j]), (i, j)
+                assert not is_duplicate(hashes[i], cut[j]), (i, j)
+    p, d = views_to_arrays([h.views for h in hashes + cut])
+    idx = PhotoIndex()
+    idx.add(np.arange(24), p, d)
+    g = idx.groups()
+    assert all(g[i] == i and g[12 + i] == i for i in range(12))
 
 
 def test_different_images_with_shared_colours_do_not_match() -> None:
@@ -117,9 +197,39 @@ def test_index_equals_brute_force(seed: int, noise: list[int]) -> None:
     for i in range(n):
         for j in range(n):
             if i != j:
-                dp = np.bitwise_count(p[i][:, None] ^ p[j][None, :])
-                dd = np.bitwise_count(d[i][:, None] ^ d[j][None, :])
-                if ((dp <= 7) & (dd <= 7)).any() and min(
+                # the verification rule: a view pair with a full view on one side within both limits
+                ok = ((np.bitwise_count(p[i, 0] ^ p[j]) <= 7) & (np.bitwise_count(d[i, 0] ^ d[j]) <= 7)).any() | (
+                    (np.bitwise_count(p[i] ^ p[j, 0]) <= 7) & (np.bitwise_count(d[i] ^ d[j, 0]) <= 7)).any()
+                if ok and min(
                         np.bitwise_count(p[i, 0] ^ p[j]).min(), np.bitwise_count(p[i] ^ p[j, 0]).min()) <= 7:
                     brute.add((i, j))
     assert brute <= found
+
+
+def test_hashes_of_an_older_version_are_recomputed(session, settings) -> None:
+    """A new HASH_VERSION rehashes stored photos in place (photo_hash has one row per photo); a purged
+    photo keeps its old hash, which the stage leaves out of the index."""
+    import hashlib
+
+    from classifiers.link_stage import _rehash_stale
+    from storage.models import Photo, PhotoHash
+
+    old_views = [["0" * 16, "0" * 16]] * 14
+    rows = []
+    for key, keep_file in (("a", True), ("b", False)):
+        img = make_image(ord(key))
+        path = settings.blobs_dir / f"p/{key}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        img.save(path, "JPEG", quality=80)
+        ph = Photo(sha256=hashlib.sha256(key.encode()).hexdigest(), path=f"p/{key}.jpg" if keep_file else None,
+                   width=img.width, height=img.height, format="JPEG", size_bytes=path.stat().st_size)
+        session.add(ph)
+        session.flush()
+        session.add(PhotoHash(photo_id=ph.id, version="phash_dhash_views.v1", views=old_views))
+        rows.append(ph.id)
+    session.flush()
+    assert _rehash_stale(session, settings) == 1
+    session.flush()
+    fresh, purged = (session.get(PhotoHash, pid) for pid in rows)
+    assert fresh.version == HASH_VERSION and len(fresh.views) == N_VIEWS
+    assert purged.version == "phash_dhash_views.v1" and len(purged.views) == 14
