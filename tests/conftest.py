@@ -126,3 +126,13 @@ def session(engine: Engine) -> Iterator[Session]:
 def settings(tmp_path: Path, db_url: str) -> AppSettings:
     """settings (AppSettings): test settings on this test's database and a temporary data dir."""
     return AppSettings(env="test", data_dir=tmp_path / "data", database_url=db_url)
+
+
+@pytest.fixture(autouse=True)
+def _browser_available(request: pytest.FixtureRequest) -> None:
+    """Tests marked ``browser`` need Chromium: skip locally without one, fail under CI."""
+    if request.node.get_closest_marker("browser") is not None and AppSettings().chromium_path is None:
+        from crawler.settings import bundled_chromium
+
+        if bundled_chromium() is None:
+            skip_or_fail("no Chromium: install Debian's 'chromium' (bash bootstrap.sh does)")

@@ -28,6 +28,7 @@ def _cli(args: list[str], env: dict[str, str], timeout: int = 600) -> subprocess
 
 
 @pytest.mark.slow
+@pytest.mark.browser  # the demo's click-to-reveal phones go through Chromium
 def test_demo_then_exports(db_url: str, tmp_path: Path) -> None:
     data = tmp_path / "demo"
     env = {**os.environ, "ADWATCH_DATABASE_URL": db_url, "ADWATCH_DATA_DIR": str(data), "ADWATCH_ENV": "test",
