@@ -6,6 +6,7 @@ Until adwatch's first release there is one initial revision. Run this after chan
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,9 +20,19 @@ def main() -> None:
     for old in versions.glob("*0001_initial*.py"):
         old.unlink()
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = alembic_config(f"sqlite:///{Path(tmp) / 'blank.db'}")
-        command.revision(cfg, message="initial", autogenerate=True, rev_id="0001",
-                         version_path=str(versions))
+        # Later revisions (e.g. 0002, PostgreSQL-only indexes) depend on 0001: park them while 0001 is rebuilt.
+        parked = Path(tmp) / "parked"
+        parked.mkdir()
+        later = [p for p in versions.glob("*.py") if "0001_initial" not in p.name]
+        for path in later:
+            shutil.move(path, parked / path.name)
+        try:
+            cfg = alembic_config(f"sqlite:///{Path(tmp) / 'blank.db'}")
+            command.revision(cfg, message="initial", autogenerate=True, rev_id="0001",
+                             version_path=str(versions))
+        finally:
+            for path in later:
+                shutil.move(parked / path.name, path)
     for new in versions.glob("0001_initial.py"):
         new.rename(versions / "2026-11-22_0001_initial.py")
     print("regenerated", list(versions.glob("*0001_initial*.py")))

@@ -31,6 +31,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(8), default="da")  # interface language: da | en
+    # Where saved-search alerts are e-mailed (optional; alerts never carry ad text or contact details).
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Bumped on password change or disable: every session signed with an older value is refused.
@@ -82,8 +84,10 @@ class SavedSearch(Base):
     name: Mapped[str] = mapped_column(String(200))
     query: Mapped[str] = mapped_column(Text)
     alert: Mapped[bool] = mapped_column(default=True)
+    email_alert: Mapped[bool] = mapped_column(default=False)  # also e-mail a count of new matches
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_checked_at: Mapped[datetime | None]
+    last_emailed_at: Mapped[datetime | None]  # new matches are counted from here for the next e-mail
 
 
 class PartnerService(Base):

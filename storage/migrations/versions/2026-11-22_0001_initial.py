@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:00:30.121545
+Create Date: 2026-11-22 15:50:08.357086
 """
 from collections.abc import Sequence
 
@@ -94,6 +94,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('session_epoch', sa.Integer(), nullable=False),
@@ -199,8 +200,10 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('query', sa.Text(), nullable=False),
     sa.Column('alert', sa.Boolean(), nullable=False),
+    sa.Column('email_alert', sa.Boolean(), nullable=False),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_checked_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_emailed_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_saved_search_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_search'))
     )
