@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from adwatch.alerts import AlertMailResult
 from adwatch.context import open_engine
 from config.settings import AppSettings
 from storage.blobs import BlobStore
@@ -21,6 +22,7 @@ class NightlyResult:
 
     reading: Any
     linking: Any
+    alerts: Any = None
 
 
 def process_all(settings: AppSettings, *, reprocess: bool = False, progress: bool = True) -> NightlyResult:
@@ -34,10 +36,25 @@ def process_all(settings: AppSettings, *, reprocess: bool = False, progress: boo
             reading = process_readings(session, settings, reprocess=reprocess, progress=progress)
         with make_session_factory(engine)() as session:
             linking = run_linking(session, settings, progress=progress)
+        alerts = send_alerts(settings, engine=engine)
     finally:
         engine.dispose()
-    log.info("nightly processing done: reading %s; linking %s", reading, linking)
-    return NightlyResult(reading, linking)
+    log.info("nightly processing done: reading %s; linking %s; alerts %s", reading, linking, alerts)
+    return NightlyResult(reading, linking, alerts)
+
+
+def send_alerts(settings: AppSettings, *, engine: Any = None) -> AlertMailResult:
+    """send_alerts (AlertMailResult): saved-search e-mails now; a mail failure never fails the night."""
+    from adwatch.alerts import send_alert_mails
+
+    own = engine is None
+    engine = engine or open_engine(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            return send_alert_mails(session, settings)
+    finally:
+        if own:
+            engine.dispose()
 
 
 def purge(settings: AppSettings, *, actor: str = "scheduler") -> PurgeResult:

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -46,6 +46,15 @@ class AppSettings(BaseSettings):
     photos_per_ad: int = Field(default=12, ge=0)
     redis_url: str | None = Field(default=None, description="Optional shared queue (scrapy-redis).")
     log_level: str = "INFO"
+    public_url: str = Field(default="http://127.0.0.1:8000",
+                            description="The dashboard's address as users reach it (links in alert e-mails).")
+    smtp_host: str | None = Field(default=None, description="Mail server for saved-search alerts; unset = no e-mail.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="starttls (port 587), ssl (port 465), or none (a relay on localhost only).")
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = Field(default="adwatch@localhost", description="Sender address of alert e-mails.")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> AppSettings:

@@ -26,7 +26,7 @@ from storage.models.reading import AdContact, AdReading, IndicatorHit
 
 
 def create_user(*, session: Session, username: str, password_hash: str, role: str,
-                language: str = "da") -> User:
+                language: str = "da", email: str | None = None) -> User:
     """create_user (User): a new active account; raises ValueError on an unknown role or a taken name."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
@@ -35,6 +35,7 @@ def create_user(*, session: Session, username: str, password_hash: str, role: st
     if get_user_by_name(session=session, username=username) is not None:
         raise ValueError(f"user {username!r} exists")
     user = User(username=username, password_hash=password_hash, role=role, language=language)
+    set_user_email(session=session, user=user, email=email)
     session.add(user)
     session.flush()
     return user
@@ -192,17 +193,49 @@ def create_saved_search(*, session: Session, user: User, name: str, query: str, 
     return saved
 
 
+def count_new_matches(*, session: Session, saved: SavedSearch, since: datetime) -> int:
+    """count_new_matches (int): ads matching the saved query that were first seen after ``since``."""
+    stmt = search_ads_stmt(saved.query, _dialect(session)).where(Ad.first_seen_at > since)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
 def saved_search_alerts(*, session: Session, user: User) -> list[tuple[SavedSearch, int]]:
     """saved_search_alerts (list): (saved search, count of matching ads first seen since last check)."""
+    return [(saved, count_new_matches(session=session, saved=saved, since=saved.last_checked_at or saved.created_at))
+            for saved in list_saved_searches(session=session, user=user) if saved.alert]
+
+
+def saved_searches_to_email(*, session: Session) -> list[tuple[SavedSearch, User, int, datetime]]:
+    """saved_searches_to_email (list): (search, owner, new matches, counted at) for every e-mail alert of an
+    active analyst or admin with an address; matches count from the last e-mail (or the search's creation)."""
+    stmt = (select(SavedSearch, User).join(User, User.id == SavedSearch.user_id)
+            .where(SavedSearch.email_alert.is_(True), User.active.is_(True), User.email.is_not(None),
+                   User.email != "", User.role.in_(("analyst", "admin")))
+            .order_by(SavedSearch.id))
     out = []
-    for saved in list_saved_searches(session=session, user=user):
-        if not saved.alert:
-            continue
-        since = saved.last_checked_at or saved.created_at
-        stmt = search_ads_stmt(saved.query, _dialect(session)).where(Ad.first_seen_at > since)
-        count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        out.append((saved, count))
+    for saved, user in session.execute(stmt).all():
+        now = utcnow()
+        count = count_new_matches(session=session, saved=saved, since=saved.last_emailed_at or saved.created_at)
+        out.append((saved, user, count, now))
     return out
+
+
+def set_saved_search_email(*, session: Session, saved: SavedSearch, on: bool) -> None:
+    """set_saved_search_email: switch e-mail alerts; switching on counts new matches from now."""
+    if on and not saved.email_alert:
+        saved.last_emailed_at = utcnow()
+    saved.email_alert = on
+
+
+EMAIL_RE = re.compile(r"[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.[A-Za-z]{2,63}")
+
+
+def set_user_email(*, session: Session, user: User, email: str | None) -> None:
+    """set_user_email: the address alert e-mails go to; empty clears it; raises ValueError when malformed."""
+    email = (email or "").strip()
+    if email and not EMAIL_RE.fullmatch(email):
+        raise ValueError(f"not an e-mail address: {email[:80]!r}")
+    user.email = email or None
 
 
 # -------------------------------------------------------------------------------------- ad read views

@@ -20,6 +20,7 @@ def users_add(
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
     language: str = typer.Option("da", "--language", help="Interface language: da or en."),
+    email: str = typer.Option("", "--email", help="Address for saved-search alert e-mails (optional)."),
 ) -> None:
     """Create a user; the password is prompted for (twice) unless --password-stdin is given."""
     if role not in ROLES:
@@ -38,7 +39,7 @@ def users_add(
     with session_scope(settings) as session:
         try:
             user = people_repo.create_user(session=session, username=name, password_hash=password_hash,
-                                           role=role, language=language)
+                                           role=role, language=language, email=email or None)
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
@@ -69,6 +70,25 @@ def users_disable(name: str = typer.Argument(..., help="Username.")) -> None:
         people_repo.set_user_active(session=session, user=user, active=False)
         session.commit()
         console.print(f"[green]disabled {name}[/green]")
+
+
+@users_app.command("email")
+def users_email(name: str = typer.Argument(..., help="Username."),
+                address: str = typer.Argument("", help="E-mail address; leave out to remove it.")) -> None:
+    """Set (or remove) the address a user's saved-search alerts are e-mailed to."""
+    settings = load_settings()
+    with session_scope(settings) as session:
+        user = people_repo.get_user_by_name(session=session, username=name)
+        if user is None:
+            console.print(f"[red]no user {name!r}[/red]")
+            raise typer.Exit(1)
+        try:
+            people_repo.set_user_email(session=session, user=user, email=address)
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        session.commit()
+        console.print(f"[green]{name}: e-mail {'set' if address else 'removed'}[/green]")
 
 
 def register(app: typer.Typer) -> None:

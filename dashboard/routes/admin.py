@@ -31,10 +31,11 @@ def users_page(request: Request, session: SessionDep, user: AdminUser, error: st
 @router.post("/users")
 def create_user(request: Request, session: SessionDep, user: AdminUser,
                 username: Annotated[str, Form(max_length=64)], role: Annotated[str, Form()],
-                password: Annotated[str, Form(max_length=1024)]) -> Response:
+                password: Annotated[str, Form(max_length=1024)],
+                email: Annotated[str, Form(max_length=254)] = "") -> Response:
     try:
         new = people_repo.create_user(session=session, username=username.strip(),
-                                      password_hash=hash_password(password), role=role)
+                                      password_hash=hash_password(password), role=role, email=email or None)
     except ValueError as exc:
         session.rollback()
         return render(request, "admin_users.html", {"users": people_repo.list_users(session=session),
@@ -79,6 +80,21 @@ def set_role(request: Request, session: SessionDep, user: AdminUser, user_id: Db
     target.session_epoch += 1  # a new role takes effect at the next login
     audit.record(session, user=user, action="user.role", object_type="user", object_id=target.id,
                  detail={"username": target.username, "from": old, "to": role}, request=request)
+    session.commit()
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/email")
+def set_email(request: Request, session: SessionDep, user: AdminUser, user_id: DbId,
+              email: Annotated[str, Form(max_length=254)] = "") -> Response:
+    """Where the user's saved-search alerts are e-mailed; the address itself is not written to the audit log."""
+    target = _target(session, user_id)
+    try:
+        people_repo.set_user_email(session=session, user=target, email=email)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    audit.record(session, user=user, action="user.email", object_type="user", object_id=target.id,
+                 detail={"username": target.username, "set": bool(target.email)}, request=request)
     session.commit()
     return RedirectResponse("/admin/users", status_code=303)
 

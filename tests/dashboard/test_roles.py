@@ -31,6 +31,7 @@ MATRIX: list[tuple[str, str, set[str], dict | None]] = [
     ("GET", "/search", ANALYST, None),
     ("POST", "/search/saved", ANALYST, {"name": "x", "q": "anna"}),
     ("POST", "/search/saved/{saved_id}/delete", set(), None),  # only the owner; nobody owns id 999999
+    ("POST", "/search/saved/{saved_id}/email", set(), {"on": "true"}),  # only the owner, as above
     ("GET", "/leads", LEADS, None),
     ("GET", "/leads/export.csv", LEADS, None),
     ("GET", "/leads/{lead_id}", LEADS, None),
@@ -46,6 +47,7 @@ MATRIX: list[tuple[str, str, set[str], dict | None]] = [
     ("POST", "/admin/users/{user_id}/active", ADMIN, {"active": "false"}),
     ("POST", "/admin/users/{user_id}/role", ADMIN, {"role": "analyst"}),
     ("POST", "/admin/users/{user_id}/password", ADMIN, {"password": "another long password"}),
+    ("POST", "/admin/users/{user_id}/email", ADMIN, {"email": "someone@ngo.example"}),
     ("GET", "/admin/sites", ADMIN, None),
     ("POST", "/admin/sites/{site_id}/enabled", ADMIN, {"enabled": "false"}),
     ("POST", "/admin/sites/{site_id}/run", ADMIN, {}),
