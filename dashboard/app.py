@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -143,11 +144,27 @@ def set_session_cookie(app: FastAPI, response: Response, data: SessionData) -> N
                         samesite="lax", secure=app.state.secure_cookies, path="/")
 
 
-def serve_dashboard(settings: AppSettings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """serve_dashboard: run the dashboard under uvicorn until interrupted (one process, no reload)."""
+def app_from_env() -> FastAPI:
+    """app_from_env (FastAPI): the app on settings read from the environment, for uvicorn's worker processes."""
+    return create_app(AppSettings())
+
+
+def serve_dashboard(settings: AppSettings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """serve_dashboard: run the dashboard under uvicorn until interrupted (no reload).
+
+    workers > 1 starts that many worker processes, each building the app from the environment (the same
+    ``ADWATCH_*`` variables ``settings`` came from). Nothing a request needs lives only in one process: sessions
+    are signed cookies, the login rate limit counts audit-log entries, caches only hold nightly aggregates.
+    """
     import uvicorn
 
     if settings.env != "dev" and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("dashboard listening on %s: put it behind TLS (cookies are Secure)", host)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
-                proxy_headers=False, server_header=False)
+    common: dict[str, Any] = {"host": host, "port": port, "log_level": settings.log_level.lower(),
+                              "proxy_headers": False, "server_header": False}
+    if workers > 1:
+        if settings.model_dump() != AppSettings().model_dump():
+            raise ValueError("[C002] --workers needs settings from the environment only (ADWATCH_* variables)")
+        uvicorn.run("dashboard.app:app_from_env", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)

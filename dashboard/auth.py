@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from storage import people_repo
+from storage.models.base import utcnow
 
 SESSION_COOKIE = "adwatch_session"
 CSRF_FIELD = "csrf_token"
@@ -111,37 +114,21 @@ def csrf_matches(session: SessionData | None, token: str | None) -> bool:
 
 
 class LoginRateLimiter:
-    """LoginRateLimiter: at most ``limit`` failed logins per key (IP, and username) in ``window`` seconds.
+    """LoginRateLimiter: at most ``limit`` failed logins per IP and per username in ``window`` seconds.
 
-    In memory, per process: the dashboard runs as one process per deployment, and a restart forgets only
-    the counters, never a lock-out that matters.
+    Counted from the audit log's ``login.failed`` entries (the route writes one per failure), not in
+    memory: every dashboard worker process, and a restarted one, sees the same failures, so running
+    ``adwatch serve --workers N`` does not multiply an attacker's attempts. A successful login of the same
+    username (or from the same IP) starts its count afresh.
     """
 
     def __init__(self, limit: int = 5, window: float = 300.0) -> None:
         self.limit = limit
         self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def _prune(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def blocked(self, *keys: str) -> bool:
-        """blocked (bool): True when any key has reached the limit within the window."""
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._prune(k, now)) >= self.limit for k in keys)
-
-    def fail(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._prune(k, now).append(now)
-
-    def reset(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._failures.pop(k, None)
+    def blocked(self, session: Session, *, ip: str, username: str) -> bool:
+        """blocked (bool): True when the IP or the username has reached the limit within the window."""
+        since = utcnow() - timedelta(seconds=self.window)
+        by_ip, by_name = people_repo.login_failures(session=session, ip=ip, name=username.lower()[:64],
+                                                    since=since)
+        return max(by_ip, by_name) >= self.limit

@@ -68,6 +68,24 @@ def set_user_password(*, session: Session, user: User, password_hash: str) -> No
 # ----------------------------------------------------------------------------------------------- audit
 
 
+def login_failures(*, session: Session, ip: str, name: str, since: datetime) -> tuple[int, int]:
+    """login_failures ((by ip, by name)): ``login.failed`` audit entries after ``since`` and after the last
+    successful login from that IP / of that (lower-cased) username."""
+    def last_login(*cond: Any) -> Any:
+        return select(func.max(AuditLog.at)).where(AuditLog.action == "login", *cond).scalar_subquery()
+
+    def failures(key: Any, after: Any) -> int:
+        stmt = (select(func.count()).select_from(AuditLog)
+                .where(AuditLog.action == "login.failed", AuditLog.at > since, key,
+                       AuditLog.at > func.coalesce(after, since)))
+        return int(session.scalar(stmt) or 0)
+
+    by_ip = failures(AuditLog.ip == ip, last_login(AuditLog.ip == ip))
+    by_name = failures(and_(AuditLog.object_type == "login", AuditLog.object_id == name),
+                       last_login(func.lower(AuditLog.username) == name))
+    return by_ip, by_name
+
+
 def list_audit(*, session: Session, action: str | None = None, username: str | None = None,
                object_type: str | None = None, object_id: str | None = None,
                limit: int = 200, offset: int = 0) -> list[AuditLog]:

@@ -11,6 +11,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface for the dashboard."),
     port: int = typer.Option(8000, help="Dashboard port."),
     scheduler: bool = typer.Option(True, help="Run the nightly crawl scheduler in this process."),
+    workers: int = typer.Option(1, min=1, max=32, help="Dashboard worker processes (the scheduler runs once, here)."),
 ) -> None:
     """Serve the dashboard and run each enabled site's crawl on its schedule (then processing)."""
     from adwatch.scheduler import build_scheduler
@@ -24,7 +25,7 @@ def serve(
         for job in sched.get_jobs():
             console.print(f"scheduled [bold]{job.id}[/bold]: next run {job.next_run_time}")
     try:
-        serve_dashboard(settings, host=host, port=port)
+        serve_dashboard(settings, host=host, port=port, workers=workers)
     finally:
         if sched is not None:
             sched.shutdown(wait=False)

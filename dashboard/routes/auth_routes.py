@@ -47,21 +47,20 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form(m
           password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form()] = "") -> Response:
     limiter = request.app.state.login_limiter
     ip = audit.client_ip(request) or "?"
-    keys = (f"ip:{ip}", f"user:{username.lower()}")
-    if limiter.blocked(*keys):
-        audit.record_view(session, user=None, action="login.blocked", detail={"username": username[:64]},
-                          request=request)
+    attempted = username.lower()[:64]
+    if limiter.blocked(session, ip=ip, username=attempted):
+        audit.record_view(session, user=None, action="login.blocked", object_type="login", object_id=attempted,
+                          detail={"username": username[:64]}, request=request)
         return render(request, "login.html", {"next": next, "error": "Too many failed attempts. Wait a few "
                                               "minutes and try again."}, status_code=429)
     user = people_repo.get_user_by_name(session=session, username=username)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        limiter.fail(*keys)
-        audit.record_view(session, user=None, action="login.failed", detail={"username": username[:64]},
-                          request=request)
+        # This entry is also the rate limiter's counter (object_id = the attempted name, ip = the client).
+        audit.record_view(session, user=None, action="login.failed", object_type="login", object_id=attempted,
+                          detail={"username": username[:64]}, request=request)
         return render(request, "login.html", {"next": next, "error": "Wrong username or password."},
                       status_code=401)
-    limiter.reset(*keys)
     if needs_rehash(user.password_hash):
         user.password_hash = rehash_password(password)
     user.last_login_at = utcnow()
