@@ -20,6 +20,7 @@ import argparse
 import os
 import random
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -232,6 +233,7 @@ def main() -> None:
                     help="mean seconds a user spends on a page before the next click (0: hammer)")
     ap.add_argument("--reuse", help="an existing bench database name (skip loading)")
     ap.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    ap.add_argument("--workers", default="1", help="comma-separated dashboard worker counts to compare, e.g. 1,2")
     ap.add_argument("--proposed-indexes", action="store_true",
                     help="add PROPOSED_INDEXES (other modules' tables) before the run")
     args = ap.parse_args()
@@ -250,12 +252,34 @@ def main() -> None:
     if args.proposed_indexes:
         add_proposed_indexes(url)
     time_overview(url)
+    try:
+        results = {}
+        for workers in [int(w) for w in args.workers.split(",")]:
+            results[workers] = measure(url, args, workers)
+        if len(results) > 1:
+            base_w = min(results)
+            print(f"\np95 ratio against {base_w} worker(s), measured in this run (lower is better)")
+            print("| page | " + " | ".join(f"{w} workers" for w in results) + " |\n|---|" + "---|" * len(results))
+            for page in results[base_w]:
+                base_p95 = pct(results[base_w][page], 95) if results[base_w][page] else 0
+                cells = [f"{pct(r[page], 95) / base_p95:.2f}x" if base_p95 and r.get(page) else "-"
+                         for r in results.values()]
+                print(f"| {page} | " + " | ".join(cells) + " |")
+    finally:
+        if not args.keep and not args.reuse:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(url: str, args: argparse.Namespace, workers: int) -> dict[str, list[float]]:
+    """measure (page -> latencies ms): serve the dashboard with ``workers`` processes and drive the users."""
     port = free_port()
     env = {**os.environ, "ADWATCH_ENV": "dev", "ADWATCH_DATABASE_URL": url, "ADWATCH_LOG_LEVEL": "WARNING",
            "ADWATCH_DATA_DIR": str(ROOT / "var" / "bench")}
     code = ("from config.settings import AppSettings; from dashboard.app import serve_dashboard; "
-            f"serve_dashboard(AppSettings(), '127.0.0.1', {port})")
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
+            f"serve_dashboard(AppSettings(), '127.0.0.1', {port}, workers={workers})")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, start_new_session=True)
     try:
         for _ in range(200):
             try:
@@ -269,20 +293,20 @@ def main() -> None:
         timings = run_users(base, args.users, args.requests, args.ads, think=args.think)
         wall = time.perf_counter() - t0
         total = sum(len(v) for v in timings.values())
-        print(f"\n{args.ads:,} ads, {args.users} users, think {args.think} s, {total} requests in {wall:.1f} s "
-              f"({total / wall:.0f} req/s)")
+        print(f"\n{args.ads:,} ads, {workers} worker(s), {args.users} users, think {args.think} s, {total} requests "
+              f"in {wall:.1f} s ({total / wall:.0f} req/s)")
         print("| page | requests | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|")
         for page, values in timings.items():
             if values:
                 print(f"| {page} | {len(values)} | {statistics.median(values):.0f} | {pct(values, 95):.0f} | "
                       f"{max(values):.0f} |")
+        return timings
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        if not args.keep and not args.reuse:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":
