@@ -2,6 +2,8 @@
 
 APScheduler 3 with a persistent SQLAlchemy job store, so a night missed while adwatch was down runs
 once at start-up (coalesce + misfire grace), and ``max_instances=1`` never runs one site twice at once.
+The every-minute ``run-requests`` job applies analysts' merge/split decisions (``adwatch link``) and starts
+the crawls an admin asked to "run now".
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from config.settings import AppSettings
 from config.site_schema import SiteDefinition, load_sites
-from storage import crawl_repo
+from storage import crawl_repo, decision_repo
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 JOB_TABLE = "apscheduler_job"  # created by APScheduler; ignored by our migrations
 MISFIRE_GRACE_S = 20 * 3600  # a night missed by up to 20 hours still runs once on start-up
 RETENTION_CRON = "30 5 * * *"
+LINK_BUSY_EXIT = 75  # adwatch.commands.network.LINK_BUSY_EXIT: another link stage holds the lock
 
 
 def _site_disabled(site_id: str) -> bool:
@@ -54,9 +57,39 @@ def crawl_and_process(site_id: str, *, requested: bool = False) -> int:
     return crawl.returncode or processed.returncode
 
 
+def relink_requested(settings: AppSettings | None = None) -> int:
+    """relink_requested (int): if analysts recorded or undid a merge/split, run ``adwatch link --no-wait`` now.
+
+    Returns the number of requests taken. When another link stage holds the lock (the nightly processing),
+    the requests are put back and retried next minute; a failed stage leaves its decisions pending (the
+    nightly link stage applies them anyway).
+    """
+    settings = settings or AppSettings()
+    engine = make_engine(settings.db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            ids = decision_repo.take_relink_requests(session=session)
+        if not ids:
+            return 0
+        log.info("relink: %d merge/split request(s); running the link stage", len(ids))
+        code = subprocess.run([sys.executable, "-m", "adwatch.cli", "link", "--no-wait"], check=False).returncode
+        if code == LINK_BUSY_EXIT:
+            log.info("relink: another link stage is running; retrying next minute")
+            with make_session_factory(engine)() as session:
+                decision_repo.release_relink_requests(session=session, request_ids=ids)
+        elif code != 0:
+            log.warning("relink: the link stage ended with code %s; decisions stay pending until the next one",
+                        code)
+        return len(ids)
+    finally:
+        engine.dispose()
+
+
 def run_requested() -> int:
-    """Job (every minute): crawl the sites an admin asked to "run now" in the dashboard."""
+    """Job (every minute): apply analysts' merge/split decisions, then crawl the sites an admin asked to
+    "run now" in the dashboard (relinks first: they take seconds, a crawl may take an hour)."""
     settings = AppSettings()
+    relink_requested(settings)
     engine = make_engine(settings.db_url)
     try:
         with make_session_factory(engine)() as session:
@@ -86,7 +119,7 @@ def build_scheduler(settings: AppSettings, sites: dict[str, SiteDefinition] | No
     # next run time, so a night missed while adwatch was down still runs (once) when it resumes.
     scheduler.start(paused=True)
     wanted = {"retention": ("adwatch.scheduler:purge_job", RETENTION_CRON, [], "retention purge"),
-              "run-requests": ("adwatch.scheduler:run_requested", "* * * * *", [], "run-now requests")}
+              "run-requests": ("adwatch.scheduler:run_requested", "* * * * *", [], "relink and run-now requests")}
     for site in sites.values():
         if site.enabled:
             wanted[f"crawl:{site.id}"] = ("adwatch.scheduler:crawl_and_process", site.schedule, [site.id],

@@ -1,7 +1,9 @@
 """Leads: the unit outreach acts on. Opened when a cluster's risk passes the configured threshold (or an
 analyst promotes it), and de-duplicated across nights: a network that grows or merges stays one lead that
-gains ads (matched by stable cluster id, else by shared ads, oldest lead first). Every change is a
-``lead_event``; closing needs a reason.
+gains ads (matched by stable cluster id, else by shared ads, oldest lead first). A lead follows its ads:
+when they change network (a merge, a split, an undo) it moves to the network holding most of them and says
+so in a ``network_changed`` event (``follow_ads``), so it never points at a network that is gone. Every
+change is a ``lead_event``; closing needs a reason.
 """
 
 from __future__ import annotations
@@ -9,16 +11,17 @@ from __future__ import annotations
 import csv
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from classifiers.records import AdRecord
 from classifiers.scoring import Score
 from config.scoring_schema import LeadConfig
-from storage.models import Ad, Lead, LeadAd, LeadEvent, utcnow
+from storage.models import Ad, AdCluster, Cluster, Lead, LeadAd, LeadEvent, utcnow
 from storage.models.leads import LEAD_STATUSES
 
 log = logging.getLogger(__name__)
@@ -38,9 +41,65 @@ def _lead_for(session: Session, cluster_id: int, ad_ids: list[int]) -> Lead | No
     lead = session.scalar(select(Lead).where(Lead.cluster_id == cluster_id).order_by(Lead.id).limit(1))
     if lead is not None:
         return lead
+    # By shared ads only leads without a live network: a lead whose ads were split over two networks stays
+    # with the one holding most of them (follow_ads) instead of being taken over by the other piece.
     q = (select(Lead).join(LeadAd, LeadAd.lead_id == Lead.id).where(LeadAd.ad_id.in_(ad_ids))
+         .where(or_(Lead.cluster_id.is_(None), Lead.cluster_id.not_in(select(Cluster.id))))
          .order_by(Lead.id).limit(1))
     return session.scalar(q)
+
+
+def _home(counts: Counter[int], current: int | None) -> int:
+    """The network holding most of a lead's ads; on a tie the lead's current one, else the oldest id."""
+    best = max(counts.values())
+    tied = sorted(cid for cid, n in counts.items() if n == best)
+    return current if current in tied else tied[0]
+
+
+def follow_ads(session: Session, *, cluster_of: Mapping[int, int], decisions: Mapping[int, list[int]] | None = None
+               ) -> int:
+    """follow_ads (int): move leads whose ads changed network tonight; returns how many leads got an event.
+
+    Call before tonight's memberships are written: ``ad_cluster`` still holds yesterday's. cluster_of: ad id
+    -> tonight's cluster id. decisions: ad id -> ids of the analyst decisions applied tonight that name it
+    (recorded in the event). A lead keeps every ad it had (evidence); its ``cluster_id`` becomes the network
+    holding most of them, and the event lists the ads now in other networks.
+    """
+    rows = session.execute(select(LeadAd.lead_id, LeadAd.ad_id, AdCluster.cluster_id)
+                           .outerjoin(AdCluster, AdCluster.ad_id == LeadAd.ad_id)
+                           .order_by(LeadAd.lead_id, LeadAd.ad_id))
+    by_lead: dict[int, list[tuple[int, int | None]]] = {}
+    for lead_id, ad_id, old in rows:
+        by_lead.setdefault(lead_id, []).append((ad_id, old))
+    n = 0
+    for lead_id, ads in by_lead.items():
+        now = {a: cluster_of[a] for a, _ in ads if a in cluster_of}
+        moved = [a for a, old in ads if a in now and now[a] != old]
+        if not moved:
+            continue
+        lead = session.get(Lead, lead_id)
+        if lead is None:
+            continue
+        home = _home(Counter(now.values()), lead.cluster_id)
+        elsewhere: dict[str, list[int]] = {}
+        for a, cid in sorted(now.items()):
+            if cid != home:
+                elsewhere.setdefault(str(cid), []).append(a)
+        why = sorted({d for a in moved for d in (decisions or {}).get(a, [])})
+        old_cid = lead.cluster_id
+        parts = [f"network #{old_cid} is now #{home}" if old_cid != home else f"stays with network #{home}"]
+        if elsewhere:
+            parts.append("ads in other networks: " + "; ".join(f"#{c}: {len(v)}" for c, v in elsewhere.items()))
+        if why:
+            parts.append("analyst decision " + ", ".join(f"#{d}" for d in why))
+        session.add(LeadEvent(lead_id=lead.id, action="network_changed", note="; ".join(parts),
+                              detail={"from_cluster": old_cid, "to_cluster": home, "moved": moved[:100],
+                                      "elsewhere": {c: v[:100] for c, v in elsewhere.items()}, "decisions": why}))
+        lead.cluster_id, lead.updated_at = home, utcnow()
+        n += 1
+    if n:
+        log.info("leads: %d followed their ads to another network", n)
+    return n
 
 
 def upsert_lead(session: Session, *, cluster_id: int, recs: list[AdRecord], score: Score, cfg: LeadConfig,

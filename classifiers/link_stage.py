@@ -3,12 +3,19 @@
 Incremental: the photo index and link graph are persisted in ``settings.data_dir / "index"``; only ads and
 photos not seen before are added, and only clusters they touch are re-analysed. If the state files are
 missing they are rebuilt from the tables, and yesterday's cluster ids (``ad_cluster``) are kept.
+
+Analysts' active merge/split decisions are applied as clustering constraints on every run; the scheduler
+also runs this stage (``adwatch link``) within a minute of a decision. One stage at a time: an exclusive
+file lock on the index directory (``link.lock``) makes a second caller wait, or give up with ``wait=False``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -17,8 +24,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifiers.clustering import CLUSTER_VERSION
-from classifiers.leads import upsert_lead
+from classifiers.clustering import CLUSTER_VERSION, Constraint
+from classifiers.leads import follow_ads, upsert_lead
 from classifiers.linking import LinkGraph
 from classifiers.photo_index import PhotoIndex, views_to_arrays
 from classifiers.photos import HASH_VERSION, N_VIEWS, PhotoHashes, hash_file
@@ -27,8 +34,9 @@ from classifiers.records import AdRecord
 from classifiers.scoring import load_model
 from config.scoring_schema import ScoringConfig, load_scoring
 from config.settings import AppSettings
+from storage import decision_repo
 from storage import network_repo as repo
-from storage.models import Photo, PhotoHash, utcnow
+from storage.models import ClusterDecision, Photo, PhotoHash, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,37 @@ class Stats:
     clusters_changed: int = 0
     leads_touched: int = 0
     guard_reasons: int = 0
+    decisions_active: int = 0
+    decisions_applied: int = 0  # applied for the first time in this run
+    leads_moved: int = 0  # leads that followed their ads to another network
+
+
+class LinkStageBusy(RuntimeError):
+    """Another link stage holds the lock on the index directory (only raised with ``wait=False``)."""
+
+
+@contextmanager
+def link_lock(settings: AppSettings, *, wait: bool = True) -> Iterator[Path]:
+    """link_lock: an exclusive ``flock`` on ``data_dir/index/link.lock`` for the whole stage.
+
+    Two stages at once would each load yesterday's graph and the later write would lose the other's work.
+    The lock is released when the process ends, also when it is killed.
+    """
+    path = settings.data_dir / "index" / "link.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                log.warning("link stage: another link stage holds %s; skipped (run again later)", path)
+                raise LinkStageBusy(f"[E502] another link stage is running (lock {path})") from None
+            log.warning("link stage: another link stage holds %s; waiting for it to finish", path)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class ReadingMissingError(RuntimeError):
@@ -107,9 +146,32 @@ def _rehash_stale(session: Session, settings: AppSettings) -> int:
     return n
 
 
+def constraints_of(decisions: list[ClusterDecision], rows: dict[int, int]) -> list[Constraint]:
+    """constraints_of (list): decisions over graph rows, oldest first; ads no longer in the graph are left out
+    (a decision whose side lost every ad constrains nothing)."""
+    out = []
+    for d in decisions:
+        a = np.array([rows[x] for x in d.side_a if x in rows], np.int64)
+        b = np.array([rows[x] for x in d.side_b if x in rows], np.int64)
+        if a.size and b.size:
+            out.append(Constraint(d.action, a, b, d.id))
+        else:
+            log.warning("decision #%d (%s) names no ads of the graph on one side; it constrains nothing", d.id,
+                        d.action)
+    return out
+
+
 def run_linking(session: Session, settings: AppSettings, *, progress: bool = True,
-                cfg: ScoringConfig | None = None) -> Stats:
-    """run_linking (Stats): the nightly link + cluster + score + leads stage; commits at the end."""
+                cfg: ScoringConfig | None = None, wait: bool = True) -> Stats:
+    """run_linking (Stats): the nightly link + cluster + score + leads stage; commits at the end.
+
+    wait: when another link stage is running, wait for it (True) or raise ``LinkStageBusy`` (False).
+    """
+    with link_lock(settings, wait=wait):
+        return _run_linking(session, settings, cfg=cfg)
+
+
+def _run_linking(session: Session, settings: AppSettings, *, cfg: ScoringConfig | None) -> Stats:
     cfg = cfg or load_scoring(settings.config_dir)
     stats = Stats()
     idx_path, graph_path = _state_paths(settings)
@@ -158,9 +220,22 @@ def run_linking(session: Session, settings: AppSettings, *, progress: bool = Tru
         graph.cluster_of = np.array([seed.get(a, -1) for a in graph.ad_ids], np.int64)
         del graph._seed_previous  # type: ignore[attr-defined]
         new_ads = []
+    # Analysts' decisions: read with the relink requests they answer, so a request made while this stage
+    # runs is left for the next one. Their ads were linked on an earlier night, so they have graph rows.
+    relink_upto = decision_repo.open_relink_max_id(session=session)
+    decisions = decision_repo.active_decisions(session=session)
+    constraints = constraints_of(decisions, graph.rows)
     res = run_night(cfg=cfg, graph=graph, index=index, new_ads=new_ads, photo_ids=pids, photo_p=pp,
-                    photo_d=dd, records=records, model=model)
+                    photo_d=dd, records=records, model=model, constraints=constraints)
     stats.ads_new, stats.edges_new = len(new_ads), res.new_edges
+    stats.decisions_active = len(decisions)
+    fresh = [d for d in decisions if d.applied_at is None]
+    named: dict[int, list[int]] = {}
+    for d in fresh:
+        for a in [*d.side_a, *d.side_b]:
+            named.setdefault(int(a), []).append(d.id)
+    # Leads follow their ads before tonight's memberships replace yesterday's.
+    stats.leads_moved = follow_ads(session, cluster_of=res.cluster_of, decisions=named)
     stats.clusters_changed, stats.guard_reasons = len(res.dirty), len(res.guard_reasons)
     # 3. write results
     repo.set_photo_groups(session=session, groups=index.groups())
@@ -186,6 +261,9 @@ def run_linking(session: Session, settings: AppSettings, *, progress: bool = Tru
     for aid, s in res.ad_scores.items():
         repo.upsert_score(session=session, target="ad", target_id=aid, score=s.score,
                           model_version=s.version, explanation=s.explanation())
+    decision_repo.mark_applied(session=session, decision_ids=[d.id for d in fresh])
+    stats.decisions_applied = len(fresh)
+    decision_repo.finish_relink_requests(session=session, up_to=relink_upto)
     session.commit()
     index.save(idx_path)
     graph_path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.clustering import Components, guarded_components, stable_ids
+from classifiers.clustering import (
+    ANALYST_KIND,
+    Components,
+    Constraint,
+    apply_splits,
+    guarded_components,
+    must_link_edges,
+    stable_ids,
+)
 from classifiers.records import AdRecord
 from classifiers.registry import registry
 from classifiers.texts import MinHasher, band_keys, lines_of, mask_text, shingles
@@ -376,8 +384,13 @@ class LinkGraph:
         vals = [v for chunk in self.edge_value for v in chunk]
         return (np.concatenate(self.edge_kind), np.concatenate(self.edge_a), np.concatenate(self.edge_b), vals)
 
-    def cluster(self) -> tuple[np.ndarray, Components, list[str]]:
-        """cluster ((cluster id per row, components, blocked reasons)): stable ids over the whole graph."""
+    def cluster(self, constraints: Sequence[Constraint] = ()) -> tuple[np.ndarray, Components, list[str]]:
+        """cluster ((cluster id per row, components, blocked reasons)): stable ids over the whole graph.
+
+        constraints: analysts' active decisions over graph rows, oldest first (none: the automatic
+        clustering alone). Merges become ``analyst`` edges staged first and never cut by the guard; splits
+        are enforced on the components afterwards (``clustering.apply_splits``).
+        """
         if self.edge_kind:
             kind, a, b = (np.concatenate(self.edge_kind), np.concatenate(self.edge_a),
                           np.concatenate(self.edge_b))
@@ -404,7 +417,17 @@ class LinkGraph:
         order = sorted(range(len(KIND_ORDER)), key=lambda k: -w.get(KIND_ORDER[k], 0.5))
         staged = [(KIND_ORDER[k], a[ok & (kind == k)], b[ok & (kind == k)]) for k in order
                   if w.get(KIND_ORDER[k], 0.5) > 0]
-        comps = guarded_components(len(self.ad_ids), staged, self.cfg.guards.max_cluster_size)
+        constraints = list(constraints)
+        ma, mb = must_link_edges(constraints)
+        if ma.size:
+            staged.insert(0, (ANALYST_KIND, ma, mb))
+        splits = [(c.side_a, c.side_b) for c in constraints if c.action == "split"]
+        comps = guarded_components(len(self.ad_ids), staged, self.cfg.guards.max_cluster_size,
+                                   keep_edges=bool(splits))
+        if splits:
+            assert comps.kept is not None
+            comps.labels = apply_splits(len(self.ad_ids), *comps.kept, comps.labels, splits)
+            comps.kept = None
         ids, self.next_cluster_id = stable_ids(comps.labels, self.cluster_of, self.next_cluster_id)
         self.cluster_of = ids
         return ids, comps, reasons

@@ -12,11 +12,12 @@ record, its cluster's indicators and the cluster size, so 1M ads never hold 1M e
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from classifiers.clustering import Constraint
 from classifiers.features import FEATURE_NAMES, TEXT_CODES, ad_features, cluster_features
 from classifiers.linking import KIND_ORDER, LinkGraph
 from classifiers.network_indicators import NETWORK_CODES, NetworkHit, network_indicators
@@ -163,20 +164,25 @@ def _model_values(model: TrainedModel, net: np.ndarray, text: np.ndarray, size: 
 
 def run_night(*, cfg: ScoringConfig, graph: LinkGraph, index: PhotoIndex, new_ads: list[AdRecord],
               photo_ids: np.ndarray, photo_p: np.ndarray, photo_d: np.ndarray,
-              records: Mapping[int, AdRecord], model: TrainedModel | None = None) -> NightResult:
+              records: Mapping[int, AdRecord], model: TrainedModel | None = None,
+              constraints: Sequence[Constraint] = ()) -> NightResult:
     """run_night (NightResult): add tonight's photos and ads, recluster, analyse and score dirty clusters.
 
     new_ads (sequence of AdRecord): may be lazy; it is sliced in chunks. records (mapping): ad id ->
     AdRecord for every ad (or at least the members of touched clusters); may build records on lookup.
+    constraints: analysts' active merge/split decisions over graph rows, oldest first (``LinkGraph.cluster``).
+    A cluster is dirty when it gained ads, or lost some (a split, a merge undone): both need new indicators.
     """
     index.add(photo_ids, photo_p, photo_d)
     groups = index.group_map()
     before = graph.cluster_of.copy()
     new_edges = graph.add(new_ads, groups)
-    ids, comps, reasons = graph.cluster()
+    ids, comps, reasons = graph.cluster(constraints)
     n_old = before.size
     changed = np.r_[before != ids[:n_old], np.ones(ids.size - n_old, bool)]
-    dirty_cids = np.unique(ids[changed])
+    lost = before[changed[:n_old]]  # clusters that lost ads; ids that vanished select nothing below
+    dirty_cids = np.unique(np.r_[ids[changed], lost[lost >= 0]])
+    del lost
     del before, changed
     sel = np.flatnonzero(np.isin(ids, dirty_cids))
     order = sel[np.argsort(ids[sel], kind="stable")]

@@ -6,12 +6,16 @@ Input models forbid unknown fields, so a misspelt key is an error instead of a s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dashboard.deps import MAX_DB_ID
+
 LabelValue = Literal["concern", "no_concern", "unsure"]
 LeadStatus = Literal["new", "triaged", "assigned", "contacted", "closed"]
+RowId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+MAX_SPLIT_ADS = 5000
 
 
 class StrictInput(BaseModel):
@@ -130,3 +134,42 @@ class SiteHealthPublic(BaseModel):
     last_status: str | None
     last_health: str | None
     active_ads: int
+
+
+class MergeCreate(StrictInput):
+    """MergeCreate: merge network ``other_cluster_id`` with this one (the older, smaller id is kept)."""
+
+    other_cluster_id: RowId
+    note: str = Field(default="", max_length=2000)
+
+
+class SplitCreate(StrictInput):
+    """SplitCreate: the selected ads of this network become a network of their own and stay apart."""
+
+    ad_ids: list[RowId] = Field(min_length=1, max_length=MAX_SPLIT_ADS)
+    note: str = Field(default="", max_length=2000)
+
+
+class RevokeCreate(StrictInput):
+    """RevokeCreate: undo a merge or split decision."""
+
+    reason: str = Field(default="", max_length=2000)
+
+
+class DecisionPublic(BaseModel):
+    """DecisionPublic: an analyst's merge or split; ``pending`` until a link stage applied it."""
+
+    id: int
+    action: Literal["merge", "split"]
+    cluster_id: int
+    other_cluster_id: int | None
+    side_a: list[int]
+    side_b: list[int]
+    note: str
+    username: str | None
+    created_at: datetime
+    applied_at: datetime | None
+    revoked_at: datetime | None
+    revoked_by: str | None
+    revoke_reason: str | None
+    status: Literal["pending", "applied", "revoked"]

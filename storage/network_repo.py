@@ -97,8 +97,12 @@ def save_clusters(*, session: Session, members: dict[int, Sequence[int]], versio
 
 
 def drop_empty_clusters(*, session: Session) -> None:
+    """Delete clusters left without ads (merged away, split, undone) with their indicators and score, so
+    nothing shows or points at a network that is gone (leads move first: ``classifiers.leads.follow_ads``)."""
     used = select(AdCluster.cluster_id)
     session.execute(delete(Cluster).where(Cluster.id.not_in(used)))
+    session.execute(delete(NetworkIndicator).where(NetworkIndicator.cluster_id.not_in(used)))
+    session.execute(delete(RiskScore).where(RiskScore.target == "cluster", RiskScore.target_id.not_in(used)))
 
 
 def replace_indicators(*, session: Session, cluster_id: int, hits: Iterable[tuple[str, list[int], dict[str, Any]]],

@@ -6,14 +6,22 @@ import typer
 
 from adwatch.context import console, load_settings, session_scope
 
+LINK_BUSY_EXIT = 75  # EX_TEMPFAIL: another link stage is running; try again later
 
-def link() -> None:
-    """Link new ads into networks, score them and open or refresh leads."""
-    from classifiers.link_stage import run_linking
+
+def link(wait: bool = typer.Option(True, "--wait/--no-wait",
+                                   help="If another link stage is running: wait for it, or exit with code 75.")
+         ) -> None:
+    """Link new ads into networks, apply analysts' merge/split decisions, score them and open or refresh leads."""
+    from classifiers.link_stage import LinkStageBusy, run_linking
 
     settings = load_settings()
-    with session_scope(settings) as session:
-        stats = run_linking(session, settings)
+    try:
+        with session_scope(settings) as session:
+            stats = run_linking(session, settings, wait=wait)
+    except LinkStageBusy as exc:
+        console.print(f"[yellow]{exc}[/yellow]")
+        raise typer.Exit(LINK_BUSY_EXIT) from exc
     console.print(f"[green]linked[/green] {stats}")
 
 

@@ -14,15 +14,20 @@ from dashboard.schemas import (
     AdSummary,
     AuditPublic,
     ContactPublic,
+    DecisionPublic,
     EvidenceSpan,
     LabelCreate,
     LabelPublic,
     LeadPublic,
     LeadUpdate,
+    MergeCreate,
+    RevokeCreate,
     SiteHealthPublic,
+    SplitCreate,
     UserPublic,
 )
-from storage import people_repo
+from storage import decision_repo, people_repo
+from storage.decision_repo import DecisionError, DecisionView
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -148,3 +153,79 @@ def audit_log(session: SessionDep, user: AdminUser, action: str | None = None,
     return [AuditPublic(id=e.id, at=e.at, username=e.username, action=e.action, object_type=e.object_type,
                         object_id=e.object_id, ip=e.ip, detail=e.detail)
             for e in people_repo.list_audit(session=session, action=action, limit=limit, offset=offset)]
+
+
+def _decision(view: DecisionView) -> DecisionPublic:
+    d = view.decision
+    return DecisionPublic.model_validate({
+        "id": d.id, "action": d.action, "cluster_id": d.cluster_id, "other_cluster_id": d.other_cluster_id,
+        "side_a": d.side_a, "side_b": d.side_b, "note": d.note, "username": view.username,
+        "created_at": d.created_at, "applied_at": d.applied_at, "revoked_at": d.revoked_at,
+        "revoked_by": view.revoked_by_name, "revoke_reason": d.revoke_reason, "status": view.status})
+
+
+def _view(session: SessionDep, decision_id: int) -> DecisionPublic:
+    view = decision_repo.get_decision(session=session, decision_id=decision_id)
+    if view is None:
+        raise HTTPException(404, "no such decision")
+    return _decision(view)
+
+
+@router.post("/networks/{cluster_id}/merge", response_model=DecisionPublic, status_code=201)
+def merge_network(request: Request, session: SessionDep, user: StaffUser, cluster_id: DbId,
+                  body: MergeCreate) -> DecisionPublic:
+    """Merge network ``other_cluster_id`` with this one from the next link stage on (audited)."""
+    try:
+        d, revoked = decision_repo.record_merge(session=session, cluster_id=cluster_id,
+                                                other_cluster_id=body.other_cluster_id, user_id=user.id,
+                                                requested_by=user.username, note=body.note)
+    except DecisionError as exc:  # nothing was written: decisions validate first
+        raise HTTPException(exc.status, str(exc)) from exc
+    audit.record(session, user=user, action="network.merge", object_type="cluster", object_id=cluster_id,
+                 detail={"decision_id": d.id, "other_cluster_id": body.other_cluster_id,
+                         "ads": [len(d.side_a), len(d.side_b)], "revoked": [x.id for x in revoked], "api": True},
+                 request=request)
+    session.commit()
+    return _view(session, d.id)
+
+
+@router.post("/networks/{cluster_id}/split", response_model=DecisionPublic, status_code=201)
+def split_network(request: Request, session: SessionDep, user: StaffUser, cluster_id: DbId,
+                  body: SplitCreate) -> DecisionPublic:
+    """Split ``ad_ids`` of this network into a network of their own from the next link stage on (audited)."""
+    try:
+        d, revoked = decision_repo.record_split(session=session, cluster_id=cluster_id, ad_ids=body.ad_ids,
+                                                user_id=user.id, requested_by=user.username, note=body.note)
+    except DecisionError as exc:  # nothing was written: decisions validate first
+        raise HTTPException(exc.status, str(exc)) from exc
+    audit.record(session, user=user, action="network.split", object_type="cluster", object_id=cluster_id,
+                 detail={"decision_id": d.id, "ads": d.side_a[:100], "rest": len(d.side_b),
+                         "revoked": [x.id for x in revoked], "api": True}, request=request)
+    session.commit()
+    return _view(session, d.id)
+
+
+@router.get("/networks/{cluster_id}/decisions", response_model=list[DecisionPublic])
+def network_decisions(session: SessionDep, user: StaffUser, cluster_id: DbId) -> list[DecisionPublic]:
+    """Merge/split decisions on this network or its ads, newest first, with their status."""
+    ads = decision_repo.network_ads(session=session, cluster_id=cluster_id)
+    views = decision_repo.decisions_for(session=session, cluster_id=cluster_id, ad_ids=ads)
+    if not ads and not views:
+        raise HTTPException(404, "no such network")
+    return [_decision(v) for v in views]
+
+
+@router.post("/decisions/{decision_id}/revoke", response_model=DecisionPublic)
+def revoke_decision(request: Request, session: SessionDep, user: StaffUser, decision_id: DbId,
+                    body: RevokeCreate) -> DecisionPublic:
+    """Undo a merge or split from the next link stage on (audited)."""
+    try:
+        d = decision_repo.revoke_decision(session=session, decision_id=decision_id, user_id=user.id,
+                                          requested_by=user.username, reason=body.reason)
+    except DecisionError as exc:  # nothing was written: decisions validate first
+        raise HTTPException(exc.status, str(exc)) from exc
+    audit.record(session, user=user, action="network.decision_revoke", object_type="cluster_decision",
+                 object_id=d.id, detail={"action": d.action, "cluster_id": d.cluster_id,
+                                         "reason": d.revoke_reason, "api": True}, request=request)
+    session.commit()
+    return _view(session, d.id)

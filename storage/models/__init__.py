@@ -3,7 +3,16 @@
 from storage.models.base import Base, utcnow
 from storage.models.crawl import Ad, AdPhoto, AdVersion, CrawlRequest, CrawlRun, Photo, PhotoFailure, Site
 from storage.models.leads import Lead, LeadAd, LeadEvent
-from storage.models.network import AdCluster, AdEdge, Cluster, NetworkIndicator, PhotoHash, RiskScore
+from storage.models.network import (
+    AdCluster,
+    AdEdge,
+    Cluster,
+    ClusterDecision,
+    NetworkIndicator,
+    PhotoHash,
+    RelinkRequest,
+    RiskScore,
+)
 from storage.models.people import AuditLog, Label, PartnerService, Referral, SavedSearch, User
 from storage.models.reading import AdContact, AdReading, IndicatorHit
 
@@ -18,6 +27,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Cluster",
+    "ClusterDecision",
     "CrawlRequest",
     "CrawlRun",
     "IndicatorHit",
@@ -31,6 +41,7 @@ __all__ = [
     "PhotoFailure",
     "PhotoHash",
     "Referral",
+    "RelinkRequest",
     "RiskScore",
     "SavedSearch",
     "Site",

@@ -1,11 +1,12 @@
-"""Network tables: photo hashes and duplicate groups, ad edges, stable clusters, indicators and risk scores."""
+"""Network tables: photo hashes and duplicate groups, ad edges, stable clusters, indicators and risk scores,
+and analysts' merge/split decisions with the relink requests that apply them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -89,3 +90,49 @@ class RiskScore(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     explanation: Mapped[list[Any]] = mapped_column(default=list)
     scored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+DECISION_ACTIONS = ("merge", "split")
+
+
+class ClusterDecision(Base):
+    """ClusterDecision: an analyst's merge or split of networks, kept as a constraint on every night's clustering.
+
+    merge: ``side_a`` = ads of ``cluster_id``, ``side_b`` = ads of ``other_cluster_id`` (the absorbed
+    network) at decision time; they stay together (must-link). split: ``side_a`` = the selected ads,
+    ``side_b`` = the rest of ``cluster_id``; they stay apart (cannot-link). ``applied_at``: when a link stage
+    first applied it (pending until then). Undo = revoke; a newer contradicting decision revokes it too.
+    """
+
+    __tablename__ = "cluster_decision"
+    __table_args__ = (CheckConstraint("action in ('merge', 'split')", name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(8))
+    cluster_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    other_cluster_id: Mapped[int | None] = mapped_column(BigInteger)
+    side_a: Mapped[list[Any]] = mapped_column()
+    side_b: Mapped[list[Any]] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(index=True)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RelinkRequest(Base):
+    """RelinkRequest: a decision (or its undo) waits for a link stage; the scheduler runs one within a minute.
+
+    ``picked_at``: the scheduler started ``adwatch link`` for it; ``done_at``: a link stage that saw it finished.
+    """
+
+    __tablename__ = "relink_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("cluster_decision.id", ondelete="SET NULL"))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    picked_at: Mapped[datetime | None] = mapped_column()
+    done_at: Mapped[datetime | None] = mapped_column(index=True)

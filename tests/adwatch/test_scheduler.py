@@ -53,3 +53,47 @@ def test_jobs_follow_enabled_sites_and_persist(sqlite_url, tmp_path):
         assert {job.id for job in scheduler.get_jobs()} == {"retention", "run-requests"}
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_relink_requests_run_the_link_stage_once_at_a_time(sqlite_url, tmp_path, monkeypatch):
+    """An analyst's split is applied by the every-minute job (a real ``adwatch link`` subprocess); while another
+    link stage holds the lock the request is put back and runs on the next try."""
+    from sqlalchemy import select
+
+    from adwatch.scheduler import relink_requested
+    from classifiers.link_stage import link_lock, run_linking
+    from config.settings import AppSettings
+    from storage import decision_repo
+    from storage.db import make_engine, make_session_factory
+    from storage.models import AdCluster, ClusterDecision, RelinkRequest, Site
+    from tests.classifiers.test_link_stage_decisions import ad
+
+    for key, value in {"ADWATCH_DATABASE_URL": sqlite_url, "ADWATCH_DATA_DIR": str(tmp_path / "data"),
+                       "ADWATCH_ENV": "test", "ADWATCH_LOG_LEVEL": "WARNING"}.items():
+        monkeypatch.setenv(key, value)
+    settings = AppSettings()
+    engine = make_engine(sqlite_url)
+    with make_session_factory(engine)() as session:
+        session.add(Site(id="demo", name="Demo"))
+        session.flush()
+        ads = [ad(session, f"r{i}", "+4577777777") for i in range(3)]
+        session.commit()
+        run_linking(session, settings)
+        cid = session.scalar(select(AdCluster.cluster_id).where(AdCluster.ad_id == ads[0]))
+        decision, _ = decision_repo.record_split(session=session, cluster_id=cid, ad_ids=[ads[2]], user_id=None,
+                                                 requested_by="anna")
+        session.commit()
+        with link_lock(settings):
+            assert relink_requested(settings) == 1  # the stage could not start: put back
+        session.expire_all()
+        request = session.scalar(select(RelinkRequest))
+        assert request.picked_at is None and request.done_at is None
+        assert session.get(ClusterDecision, decision.id).applied_at is None
+        assert relink_requested(settings) == 1
+        session.expire_all()
+        assert session.scalar(select(RelinkRequest)).done_at is not None
+        assert session.get(ClusterDecision, decision.id).applied_at is not None
+        cl = dict(session.execute(select(AdCluster.ad_id, AdCluster.cluster_id)).all())
+        assert cl[ads[0]] == cl[ads[1]] == cid != cl[ads[2]]
+        assert relink_requested(settings) == 0  # nothing left to do
+    engine.dispose()

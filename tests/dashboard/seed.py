@@ -18,7 +18,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from dashboard.auth import hash_password
-from storage import people_repo
+from storage import decision_repo, people_repo
 from storage.blobs import BlobStore
 from storage.models import (
     Ad,
@@ -71,6 +71,8 @@ class Seeded:
     photo_id: int = 0
     svg_photo_id: int = 0
     cluster_id: int = 0
+    other_cluster_id: int = 0
+    decisions: list[int] = field(default_factory=list)
     lead_mine: int = 0
     lead_other: int = 0
     site_id: str = "demo_board"
@@ -219,6 +221,21 @@ def seed(session: Session, blobs_dir: Path, *, n_ads: int = 12,
     session.add(RiskScore(target="cluster", target_id=cluster.id, score=0.91, model_version="test.v1",
                           explanation=[{"code": "SHARED_PHONE", "evidence": "4 ads, 1 phone"}]))
     out.cluster_id = cluster.id
+    # A second, small network (ads 8 and 9), to merge with the first one.
+    other = Cluster(id=9002, size=2, version="test.v1")
+    session.add(other)
+    for ad_id in out.ads[7:9]:
+        session.add(AdCluster(ad_id=ad_id, cluster_id=other.id))
+    session.add(AdEdge(kind="phone", ad_a=out.ads[7], ad_b=out.ads[8], value="+4555509999", linker="phone_exact.v1"))
+    session.add(RiskScore(target="cluster", target_id=other.id, score=0.4, model_version="test.v1", explanation=[]))
+    out.other_cluster_id = other.id
+    session.flush()
+    # Two pending analyst splits of the first network (through the repository the dashboard uses).
+    for selected in (out.ads[3:4], out.ads[2:3]):
+        decision, _ = decision_repo.record_split(session=session, cluster_id=cluster.id, ad_ids=selected,
+                                                 user_id=out.users.get("anna"), requested_by="seed",
+                                                 note="not the same person")
+        out.decisions.append(decision.id)
 
     # Leads: one assigned to otto, one to olga.
     for key, assignee, ad_id in (("lead_mine", "otto", out.ads[5]), ("lead_other", "olga", out.ads[6])):

@@ -97,7 +97,7 @@ def test_api_as_analyst(case: schemathesis.Case, fuzz_app: FastAPI, analyst_head
     _call(case, fuzz_app, analyst_headers)
 
 
-@schema.include(path=["/api/me", "/api/sites", "/api/audit"]).parametrize()
+@schema.include(path_regex="^/api/(me|sites|audit|networks|decisions)").parametrize()
 @FUZZ_SETTINGS
 def test_api_as_admin(case: schemathesis.Case, fuzz_app: FastAPI, admin_headers: dict[str, str]) -> None:
     _call(case, fuzz_app, admin_headers)
@@ -117,5 +117,7 @@ def test_schema_covers_the_api(fuzz_app: FastAPI) -> None:
     listed = {(op.ok().method.upper(), op.ok().path) for op in schema.get_all_operations()}
     assert {("GET", "/api/me"), ("GET", "/api/review"), ("GET", "/api/search"), ("GET", "/api/ads/{ad_id}"),
             ("POST", "/api/ads/{ad_id}/labels"), ("GET", "/api/leads"), ("GET", "/api/leads/{lead_id}"),
-            ("PATCH", "/api/leads/{lead_id}"), ("GET", "/api/sites"), ("GET", "/api/audit")} <= listed
+            ("PATCH", "/api/leads/{lead_id}"), ("GET", "/api/sites"), ("GET", "/api/audit"),
+            ("POST", "/api/networks/{cluster_id}/merge"), ("POST", "/api/networks/{cluster_id}/split"),
+            ("GET", "/api/networks/{cluster_id}/decisions"), ("POST", "/api/decisions/{decision_id}/revoke")} <= listed
 

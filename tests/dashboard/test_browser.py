@@ -1,9 +1,9 @@
 """End to end in real headless Chromium against uvicorn in a subprocess.
 
 An admin creates an analyst and an outreach worker; the analyst triages the queue by keyboard, opens an ad
-with highlighted evidence and a blurred photo, opens its network graph, labels the ad, promotes a lead and
-assigns it; the outreach worker sees only that lead, updates its status and exports the CSV; the audit log
-shows all of it. A screenshot of each page goes to test-artifacts/screenshots/.
+with highlighted evidence and a blurred photo, opens its network graph and splits an ad off it, labels the
+ad, promotes a lead and assigns it; the outreach worker sees only that lead, updates its status and exports
+the CSV; the audit log shows all of it. A screenshot of each page goes to test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -196,7 +196,18 @@ def test_end_to_end(chromium_browser, server: str, world: tuple[AppSettings, See
     ana.page.wait_for_selector("svg#graph[data-ready='1'] circle.ad")
     assert ana.page.locator("svg#graph circle").count() >= 5
     ana.shot("07-network")
-    ana.page.go_back()
+    # The analyst splits one ad off into a network of its own: pending until the link stage applies it.
+    split_ad = seeded.ads[1]
+    ana.page.check(f"input[name=ad_id][value='{split_ad}']")
+    ana.page.fill("#split-form textarea[name=note]", "Different person: other city, other photos")
+    ana.page.click("#split-form button[type=submit]")
+    ana.page.wait_for_selector("ul.decisions li:first-child .badge.b-warn")
+    first = ana.page.inner_text("ul.decisions li:first-child")
+    assert f"#{seeded.cluster_id}" in first and "Different person" in first and "sara" in first
+    assert f"#{split_ad}" in first  # the selected ad is listed
+    ana.page.locator("#decisions").scroll_into_view_if_needed()
+    ana.shot("07b-network-split", full=True)
+    ana.go(f"/ads/{ad_id}")
 
     # Label and promote to a lead assigned to omar.
     ana.page.fill("form[action$='/label'] textarea[name=note]", "Third party writes; same phone on 4 ads")
@@ -244,8 +255,8 @@ def test_end_to_end(chromium_browser, server: str, world: tuple[AppSettings, See
     admin.login("admin")
     admin.go("/admin/audit")
     text = admin.page.inner_text("#audit-table")
-    for action in ("user.create", "login", "ad.view", "label.add", "lead.promote", "lead.assign", "lead.view",
-                   "lead.status", "export.outreach_csv"):
+    for action in ("user.create", "login", "ad.view", "label.add", "network.split", "lead.promote", "lead.assign",
+                   "lead.view", "lead.status", "export.outreach_csv"):
         assert action in text, action
     admin.shot("12-audit-log")
     admin.go("/admin/bias")

@@ -28,6 +28,9 @@ MATRIX: list[tuple[str, str, set[str], dict | None]] = [
     ("GET", "/networks/{cluster_id}", ANALYST, None),
     ("GET", "/networks/{cluster_id}/graph.json", ANALYST, None),
     ("POST", "/networks/{cluster_id}/label", ANALYST, {"value": "concern"}),
+    ("POST", "/networks/{cluster_id}/merge", STAFF, {"other_id": "{other_cluster_id}"}),
+    ("POST", "/networks/{cluster_id}/split", STAFF, {"ad_id": "{split_ad}"}),
+    ("POST", "/networks/{cluster_id}/decisions/{decision_id}/revoke", STAFF, {"reason": "matrix"}),
     ("GET", "/search", ANALYST, None),
     ("POST", "/search/saved", ANALYST, {"name": "x", "q": "anna"}),
     ("POST", "/search/saved/{saved_id}/delete", set(), None),  # only the owner; nobody owns id 999999
@@ -63,6 +66,10 @@ MATRIX: list[tuple[str, str, set[str], dict | None]] = [
     ("GET", "/api/leads", LEADS, None),
     ("GET", "/api/leads/{lead_id}", LEADS, None),
     ("PATCH", "/api/leads/{lead_id}", LEADS, {"status": "contacted"}),
+    ("POST", "/api/networks/{cluster_id}/merge", STAFF, {"other_cluster_id": "{other_cluster_id}"}),
+    ("POST", "/api/networks/{cluster_id}/split", STAFF, {"ad_ids": ["{split_ad}"]}),
+    ("GET", "/api/networks/{cluster_id}/decisions", STAFF, None),
+    ("POST", "/api/decisions/{decision_id}/revoke", STAFF, {"reason": "matrix"}),
     ("GET", "/api/sites", STAFF, None),
     ("GET", "/api/audit", ADMIN, None),
 ]
@@ -72,10 +79,25 @@ PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout
 
 
 def fill(path: str, s: Seeded) -> str:
+    # The page and the API each undo their own seeded decision (undoing one twice answers 409).
+    decision = s.decisions[1] if path.startswith("/api/") else s.decisions[0]
     return (path.replace("{ad_id}", str(s.ads[0])).replace("{photo_id}", str(s.photo_id))
             .replace("{cluster_id}", str(s.cluster_id)).replace("{lead_id}", str(s.lead_mine))
             .replace("{user_id}", str(s.users["olga"])).replace("{site_id}", s.site_id)
-            .replace("{saved_id}", "999999"))
+            .replace("{saved_id}", "999999").replace("{decision_id}", str(decision)))
+
+
+def fill_body(body: dict | None, s: Seeded, *, api: bool) -> dict:
+    """Placeholders in bodies: ``{other_cluster_id}`` and ``{split_ad}`` (an ad of the seeded network that no
+    seeded decision names); numbers for the API's JSON, strings for forms."""
+    def one(v: object) -> object:
+        if isinstance(v, list):
+            return [one(x) for x in v]
+        if isinstance(v, str) and v.startswith("{"):
+            n = {"{other_cluster_id}": s.other_cluster_id, "{split_ad}": s.ads[1]}[v]
+            return n if api else str(n)
+        return v
+    return {k: one(v) for k, v in (body or {}).items()}
 
 
 QUERY = {"/search": "?q=anna", "/api/search": "?q=anna"}
@@ -105,9 +127,10 @@ def test_role_matrix(role: str | None, client_for, seeded: Seeded) -> None:
         if method == "GET":
             resp = client.get(path, follow_redirects=False)
         elif is_api:
-            resp = client.request(method, path, json=body or {}, headers=headers, follow_redirects=False)
+            resp = client.request(method, path, json=fill_body(body, seeded, api=True), headers=headers,
+                                  follow_redirects=False)
         else:
-            resp = client.post_form(path, body or {})
+            resp = client.post_form(path, fill_body(body, seeded, api=False))
         if role is None:
             expected = {401} if is_api else {303}
             if not is_api and resp.status_code == 303:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:50:08.357086
+Create Date: 2026-11-22 16:09:25.599313
 """
 from collections.abc import Sequence
 
@@ -120,6 +120,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_object_type'), ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_user_id'), ['user_id'], unique=False)
+
+    op.create_table('cluster_decision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=8), nullable=False),
+    sa.Column('cluster_id', sa.BigInteger(), nullable=False),
+    sa.Column('other_cluster_id', sa.BigInteger(), nullable=True),
+    sa.Column('side_a', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('side_b', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('applied_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by', sa.Integer(), nullable=True),
+    sa.Column('revoke_reason', sa.Text(), nullable=True),
+    sa.CheckConstraint("action in ('merge', 'split')", name=op.f('ck_cluster_decision_action')),
+    sa.ForeignKeyConstraint(['revoked_by'], ['user_account.id'], name=op.f('fk_cluster_decision_revoked_by_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_cluster_decision_user_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cluster_decision'))
+    )
+    with op.batch_alter_table('cluster_decision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cluster_decision_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cluster_decision_revoked_at'), ['revoked_at'], unique=False)
 
     op.create_table('crawl_request',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -267,6 +290,19 @@ def upgrade() -> None:
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_lead_id'), ['lead_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referral_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('relink_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=True),
+    sa.Column('requested_by', sa.String(length=64), nullable=False),
+    sa.Column('requested_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('picked_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_at', storage.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['decision_id'], ['cluster_decision.id'], name=op.f('fk_relink_request_decision_id_cluster_decision'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_relink_request'))
+    )
+    with op.batch_alter_table('relink_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_relink_request_done_at'), ['done_at'], unique=False)
 
     op.create_table('ad_cluster',
     sa.Column('ad_id', sa.Integer(), nullable=False),
@@ -512,6 +548,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ad_cluster_cluster_id'))
 
     op.drop_table('ad_cluster')
+    with op.batch_alter_table('relink_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_relink_request_done_at'))
+
+    op.drop_table('relink_request')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referral_partner_id'))
         batch_op.drop_index(batch_op.f('ix_referral_lead_id'))
@@ -551,6 +591,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_crawl_request_picked_at'))
 
     op.drop_table('crawl_request')
+    with op.batch_alter_table('cluster_decision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cluster_decision_revoked_at'))
+        batch_op.drop_index(batch_op.f('ix_cluster_decision_cluster_id'))
+
+    op.drop_table('cluster_decision')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_user_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_object_type'))
