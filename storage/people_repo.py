@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from storage.models.base import utcnow
 from storage.models.crawl import Ad, AdPhoto, AdVersion, CrawlRun, Photo, Site
 from storage.models.leads import LEAD_STATUSES, Lead, LeadAd, LeadEvent
-from storage.models.network import AdCluster, AdEdge, Cluster, NetworkIndicator, RiskScore
+from storage.models.network import AdCluster, AdEdge, Cluster, ClusterDecision, NetworkIndicator, RiskScore
 from storage.models.people import ROLES, AuditLog, Label, PartnerService, Referral, SavedSearch, User
 from storage.models.reading import AdContact, AdReading, IndicatorHit
 
@@ -852,6 +852,24 @@ class NetworkView:
     indicators: list[Any]
 
 
+def _analyst_merges(session: Session, shown: set[int], nodes: list[dict[str, Any]],
+                    links: list[dict[str, str]]) -> None:
+    """Draw each applied merge joining two shown groups as an ``analyst`` node: without it a merged network
+    would show as two unconnected groups (an analyst's decision is the only link between them)."""
+    if not shown:
+        return
+    merges = session.scalars(select(ClusterDecision).where(
+        ClusterDecision.action == "merge", ClusterDecision.revoked_at.is_(None),
+        ClusterDecision.applied_at.is_not(None)).order_by(ClusterDecision.id))
+    for d in merges:
+        a, b = shown & {int(x) for x in d.side_a}, shown & {int(x) for x in d.side_b}
+        if a and b:
+            key = f"analyst:{d.id}"
+            nodes.append({"id": key, "kind": "analyst", "label": f"merge #{d.id}",
+                          "title": f"analyst merge #{d.id}: {(d.note or '')[:100]}"})
+            links.extend({"source": key, "target": f"ad:{end}", "kind": "analyst"} for end in (min(a), min(b)))
+
+
 def network(*, session: Session, cluster_id: int, max_ads: int = 300) -> NetworkView | None:
     cluster = session.get(Cluster, cluster_id)
     if cluster is None:
@@ -874,6 +892,7 @@ def network(*, session: Session, cluster_id: int, max_ads: int = 300) -> Network
             nodes.append({"id": key, "kind": kind, "label": label[:24], "title": f"{e.kind}: {e.value}"[:120]})
         for end in (e.ad_a, e.ad_b):
             links.append({"source": key, "target": f"ad:{end}", "kind": kind})
+    _analyst_merges(session, set(ad_ids), nodes, links)
     uniq = {(lk["source"], lk["target"]): lk for lk in links}
     stays: dict[str, CityStay] = {}
     for a in sorted(ads, key=lambda x: x.first_seen_at):

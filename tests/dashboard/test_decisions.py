@@ -150,3 +150,21 @@ def test_link_stage_applies_pending_decisions(client_for, seeded: Seeded, sessio
     assert badges == ["applied", "applied"]
     # The selected ad's own network lists the decision that split it off.
     assert page(anna.get(f"/networks/{cl[a3]}")).cssselect(f"#decision-{seeded.decisions[0]}")
+
+
+def test_merged_network_graph_draws_the_analyst_link(client_for, seeded: Seeded, session: Session,
+                                                     settings: AppSettings) -> None:
+    """Two networks with no shared phone, photo or text, merged by an analyst: the graph joins them through
+    an ``analyst`` node instead of drawing two unconnected groups."""
+    anna = client_for("anna")
+    net = f"/networks/{seeded.cluster_id}"
+    assert anna.post_form(f"{net}/merge", {"other_id": str(seeded.other_cluster_id)}).status_code == 303
+    run_linking(session, settings)
+    cl = dict(session.execute(select(AdCluster.ad_id, AdCluster.cluster_id)).all())
+    merged = cl[seeded.ads[7]]
+    graph = anna.get(f"/networks/{merged}/graph.json").json()
+    analyst = [n for n in graph["nodes"] if n["kind"] == "analyst"]
+    assert len(analyst) == 1
+    ends = {int(lk["target"].split(":")[1]) for lk in graph["links"] if lk["source"] == analyst[0]["id"]}
+    assert len(ends) == 2 and ends & set(seeded.ads[7:9]) and ends & set(seeded.ads[:4])
+    assert all(cl[a] == merged for a in ends)
