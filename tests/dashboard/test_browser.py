@@ -118,6 +118,8 @@ class Session_:
 
     def shot(self, name: str, full: bool = True) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
+        if full:  # the sidebar is sticky: a full-page shot taken scrolled down would draw it mid-page
+            self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
     def login(self, username: str, password: str = PASSWORD) -> None:
