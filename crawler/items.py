@@ -23,6 +23,7 @@ class AdItem:
     rendered: bool = False
     photos: list[Any] = field(default_factory=list)
     photo_requests: list[str] = field(default_factory=list)  # URLs fetched this run, in order
+    photos_reused: dict[str, Any] = field(default_factory=dict)  # URL -> photo stored earlier for another ad
     photo_failures: list[tuple[str, str]] = field(default_factory=list)
 
     def __repr__(self) -> str:

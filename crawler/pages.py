@@ -61,8 +61,13 @@ def element_text(node: Any) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
-def select_values(sel: Selector, spec: Field_) -> list[str]:
-    """select_values (list[str]): what one field selector finds: texts, attributes or element texts."""
+def select_values(sel: Selector, spec: Field_, *, keep_all: bool | None = None) -> list[str]:
+    """select_values (list[str]): what one field selector finds: texts, attributes or element texts.
+
+    ``keep_all`` overrides the selector's ``all`` (list fields keep every match) without copying the spec
+    per page (a pydantic copy per field and page showed up in crawl profiles).
+    """
+    keep = spec.all if keep_all is None else keep_all
     found = sel.xpath(spec.xpath) if spec.xpath else sel.css(spec.css or "")
     values: list[str] = []
     for item in found:
@@ -76,7 +81,7 @@ def select_values(sel: Selector, spec: Field_) -> list[str]:
             value = (match.group(1) if match.groups() else match.group(0)).strip()
         if value:
             values.append(value)
-        if not spec.all and values:
+        if not keep and values:
             break
     return values
 
@@ -92,7 +97,7 @@ def all_values(sel: Selector, specs: list[Field_]) -> list[str]:
     """all_values (list[str]): every value of every selector, in order, without repeats."""
     seen: dict[str, None] = {}
     for spec in specs:
-        for value in select_values(sel, spec.model_copy(update={"all": True})):
+        for value in select_values(sel, spec, keep_all=True):
             seen.setdefault(value, None)
     return list(seen)
 
@@ -184,7 +189,7 @@ class AdPage:
             raw[name] = first_value(sel, getattr(spec, name))
         for name, extra_spec in spec.extra.items():
             raw[f"extra.{name}"] = first_value(sel, extra_spec)
-        body = select_values(sel, spec.body.model_copy(update={"all": True}))
+        body = select_values(sel, spec.body, keep_all=True)
         return cls(
             external_id=external_id(sel, url, spec),
             url=url,

@@ -96,7 +96,12 @@ class PhotoPipeline(FilesPipeline):
         known = spider.store.known_photo_urls(item.external_id)
         requests = []
         for url in item.photo_urls:
-            if url in known:  # stored (or rejected) on an earlier night: no photo traffic
+            if url in known:  # stored (or rejected) for this ad on an earlier night: no photo traffic
+                continue
+            stored = spider.store.stored_photo(url)
+            if stored is not None:  # the same URL is already stored for another ad: link it, no request
+                item.photos_reused[url] = stored
+                self.crawler.stats.inc_value("adwatch/photos_reused")
                 continue
             host = urlsplit(url).hostname or ""
             if not host_allowed(host, spider.site.allowed_domains):
@@ -132,9 +137,17 @@ class PhotoPipeline(FilesPipeline):
         return {"url": request.url, "path": rel, "checksum": sha256, "status": "downloaded"}
 
     def item_completed(self, results: list[Any], item: Any, info: Any) -> Any:
+        """Fill ``item.photos`` in page order: photos linked without a request and photos fetched now."""
         if not isinstance(item, AdItem):
             return item
-        for url, (ok, result) in zip(item.photo_requests, results, strict=True):
+        fetched = dict(zip(item.photo_requests, results, strict=True))
+        for url in item.photo_urls:
+            if url in item.photos_reused:
+                item.photos.append(item.photos_reused[url])
+                continue
+            if url not in fetched:
+                continue  # known for this ad, or refused before any request (off-site)
+            ok, result = fetched[url]
             if ok and url in self.stored:
                 item.photos.append(self.stored[url])
             else:

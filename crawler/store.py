@@ -13,7 +13,7 @@ from config.settings import AppSettings
 from config.site_schema import SiteDefinition
 from storage import crawl_repo
 from storage.blobs import BlobStore
-from storage.crawl_repo import AdRecord, SaveCounts
+from storage.crawl_repo import AdRecord, SaveCounts, StoredPhoto
 from storage.db import ensure_schema, make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,10 @@ class CrawlStore:
         self.run = crawl_repo.start_run(session=self.session, site_id=site.id, trigger=trigger)
         self.run_id = self.run.id
         self.known = crawl_repo.known_ads(session=self.session, site_id=site.id)
+        # Photo URLs already stored for any ad of the site: linked to a new ad without a request.
+        self.photos_by_url = crawl_repo.stored_photos_by_url(session=self.session, site_id=site.id)
         self.buffer: list[AdRecord] = []
+        self.pending_removed: dict[str, None] = {}  # written with the next batch, not one UPDATE each
         self.batch_size, self.flush_seconds = batch_size, flush_seconds
         self.last_flush = time.monotonic()
         self.totals = SaveCounts()
@@ -52,29 +55,51 @@ class CrawlStore:
         entry = self.known.get(external_id)
         return entry[2] if entry else set()
 
+    def stored_photo(self, url: str) -> StoredPhoto | None:
+        """stored_photo (StoredPhoto | None): the kept file of a URL stored earlier for any ad of the site."""
+        return self.photos_by_url.get(url)
+
     def add(self, record: AdRecord) -> None:
         self.seen.add(record.external_id)
+        # Seen again after a removal in this run: the later event wins (save_ads reactivates a removed ad).
+        self.pending_removed.pop(record.external_id, None)
+        self.removed.discard(record.external_id)
         self.buffer.append(record)
-        if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush > self.flush_seconds:
+        for photo in record.photos:
+            self.photos_by_url.setdefault(photo.url, photo)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        pending = len(self.buffer) + len(self.pending_removed)
+        if pending >= self.batch_size or (pending and time.monotonic() - self.last_flush > self.flush_seconds):
             self.flush()
 
     def flush(self) -> None:
+        """Write the buffered ads (one transaction), then the buffered removals (one UPDATE)."""
         if self.buffer:
             counts = crawl_repo.save_ads(session=self.session, site_id=self.site.id, run_id=self.run_id,
                                          records=self.buffer)
             for name in ("new", "changed", "unchanged", "photos"):
                 setattr(self.totals, name, getattr(self.totals, name) + getattr(counts, name))
             self.buffer = []
+        if self.pending_removed:
+            crawl_repo.mark_removed(session=self.session, site_id=self.site.id,
+                                    external_ids=list(self.pending_removed), run_id=self.run_id)
+            self.pending_removed = {}
         self.last_flush = time.monotonic()
 
     def mark_removed(self, external_id: str) -> None:
+        """Record a removal (404/410 or the site's 'removed' marker); written with the next batch.
+
+        A removal lost to a SIGKILL is harmless: the next run re-checks the ad and finds it gone again.
+        """
         self.removed.add(external_id)
         self.seen.add(external_id)
-        crawl_repo.mark_removed(session=self.session, site_id=self.site.id, external_ids=[external_id],
-                                run_id=self.run_id)
+        self.pending_removed[external_id] = None
+        self._maybe_flush()
 
     def unseen_active(self) -> list[tuple[str, str]]:
-        """unseen_active (list): known active ads this run has not met yet (to re-check one by one)."""
+        """unseen_active (list): known active ads this run has not met yet (to re-check)."""
         self.flush()
         return [(ext, url) for ext, url in crawl_repo.active_ads_not_seen(
             session=self.session, site_id=self.site.id, run_id=self.run_id) if ext not in self.seen]

@@ -143,19 +143,48 @@ def known_ads(*, session: Session, site_id: str) -> dict[str, tuple[int, str | N
     return {ext: (ad_id, sha, photos.get(ad_id, set())) for ext, ad_id, sha in rows}
 
 
+def stored_photos_by_url(*, session: Session, site_id: str) -> dict[str, StoredPhoto]:
+    """stored_photos_by_url (dict): source URL -> StoredPhoto, for this site's photos whose file is kept.
+
+    Lets a crawl link a photo URL already stored for *another* ad of the site without fetching it again;
+    purged photos (``path`` NULL) are left out, so their URL is fetched and the file restored.
+    """
+    out: dict[str, StoredPhoto] = {}
+    for url, sha, path, width, height, fmt, size in session.execute(
+        select(AdPhoto.source_url, Photo.sha256, Photo.path, Photo.width, Photo.height, Photo.format,
+               Photo.size_bytes)
+        .join(Photo, Photo.id == AdPhoto.photo_id).join(Ad, Ad.id == AdPhoto.ad_id)
+        .where(Ad.site_id == site_id, Photo.path.is_not(None))
+    ):
+        out[url] = StoredPhoto(url, sha, path, width, height, fmt, size)
+    return out
+
+
+def _insert_ignore_many(session: Session, model: type, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING for many rows as one executemany (both dialects).
+
+    One statement with a parameter list: SQLAlchemy compiles it once (cached) and batches the rows
+    ("insertmanyvalues"); a literal multi-row ``.values([...])`` was re-built and re-compiled per batch and
+    cost more than the rows' writes.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
+    session.execute(ins.on_conflict_do_nothing(index_elements=keys), rows)
+
+
 def _photo_ids(session: Session, photos: list[StoredPhoto]) -> dict[str, int]:
-    """sha256 -> Photo id for a batch of stored photos: one multi-row INSERT … ON CONFLICT DO NOTHING, one
+    """sha256 -> Photo id for a batch of stored photos: one INSERT … ON CONFLICT DO NOTHING (executemany), one
     SELECT (ids and purged paths together), and an UPDATE only for photos purged earlier and seen again."""
     unique = {photo.sha256: photo for photo in photos}
     if not unique:
         return {}
     now = utcnow()
-    dialect = session.get_bind().dialect.name
-    ins = postgresql.insert(Photo) if dialect == "postgresql" else sqlite.insert(Photo)
-    session.execute(ins.values([
+    _insert_ignore_many(session, Photo, [
         {"sha256": p.sha256, "path": p.path, "width": p.width, "height": p.height, "format": p.format,
          "size_bytes": p.size_bytes, "first_seen_at": now} for p in unique.values()
-    ]).on_conflict_do_nothing(index_elements=["sha256"]))
+    ], ["sha256"])
     ids: dict[str, int] = {}
     purged: list[str] = []
     for sha, photo_id, path in session.execute(
@@ -240,9 +269,7 @@ def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[A
         rows = {(ad.id, photo_ids[photo.sha256]): {
             "ad_id": ad.id, "photo_id": photo_ids[photo.sha256], "source_url": photo.url, "position": position,
             "first_seen_at": seen} for ad, photo, position, seen in links}
-        dialect = session.get_bind().dialect.name
-        ins = postgresql.insert(AdPhoto) if dialect == "postgresql" else sqlite.insert(AdPhoto)
-        session.execute(ins.values(list(rows.values())).on_conflict_do_nothing(index_elements=["ad_id", "photo_id"]))
+        _insert_ignore_many(session, AdPhoto, list(rows.values()), ["ad_id", "photo_id"])
     session.commit()
     return counts
 

@@ -72,6 +72,8 @@ class DemoSite:
         self._lock = threading.Lock()
         self._paths: Counter[str] = Counter()
         self._status: Counter[int] = Counter()
+        self._in_flight = 0  # requests being answered now; the peak shows a crawler's real concurrency
+        self._max_in_flight = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -114,15 +116,28 @@ class DemoSite:
 
     # --- statistics ----------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
-        """Request counts: {"total", "by_path": {path: n}, "by_status": {status: n}}."""
+        """Request counts: {"total", "by_path": {path: n}, "by_status": {status: n}, "max_in_flight": n}.
+
+        ``max_in_flight`` is the most requests the server was answering at one moment (a politeness check).
+        """
         with self._lock:
             return {"total": sum(self._status.values()), "by_path": dict(self._paths),
-                    "by_status": dict(self._status)}
+                    "by_status": dict(self._status), "max_in_flight": self._max_in_flight}
 
     def reset_stats(self) -> None:
         with self._lock:
             self._paths.clear()
             self._status.clear()
+            self._max_in_flight = self._in_flight
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def _count(self, path: str, status: int) -> None:
         with self._lock:
@@ -269,18 +284,22 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "DemoAdSite/1.0"
 
     def _respond(self, head_only: bool) -> None:
+        self.site._enter()
         try:
-            page = self.site.handle(self.path, self.headers.get("Cookie"))
-        except Exception:  # a test bed must answer, not die
-            page = ly.Page(500, b"<h1>500</h1>")
-        self.send_response(page.status)
-        self.send_header("Content-Type", page.content_type)
-        self.send_header("Content-Length", str(len(page.body)))
-        for k, v in page.headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(page.body)
+            try:
+                page = self.site.handle(self.path, self.headers.get("Cookie"))
+            except Exception:  # a test bed must answer, not die
+                page = ly.Page(500, b"<h1>500</h1>")
+            self.send_response(page.status)
+            self.send_header("Content-Type", page.content_type)
+            self.send_header("Content-Length", str(len(page.body)))
+            for k, v in page.headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            if not head_only:
+                self.wfile.write(page.body)
+        finally:
+            self.site._leave()
         self.site._count(urlsplit(self.path).path, page.status)
 
     def do_GET(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -50,6 +51,7 @@ class SiteSpider(Spider):
         self.ads_parsed = 0
         self.listing_pages_ok = 0
         self.rechecked = False
+        self.started: float | None = None  # when the first request left (bench: same interval as a bare spider)
         self.store: CrawlStore
 
     @classmethod
@@ -90,6 +92,7 @@ class SiteSpider(Spider):
         return self._request(url, "ad", self.site.ad, external_id=ext, recheck=recheck, dont_filter=recheck)
 
     async def start(self) -> AsyncIterator[Request]:
+        self.started = time.monotonic()
         for url in self.site.start_urls:
             yield self.listing_request(url, 1, url)
 
@@ -315,6 +318,12 @@ class SiteSpider(Spider):
         if not unseen:
             return
         log.info("re-checking %d known ads not found in listings", len(unseen))
+        stats = self.crawler.stats
+        stats.set_value("adwatch/recheck_requests", len(unseen))
+        if self.started is not None:  # the re-check phase lasts from here to crawl_seconds
+            stats.set_value("adwatch/recheck_started_s", round(time.monotonic() - self.started, 3))
+        # All at once: the scheduler feeds them to the downloader as concurrently as the site's politeness
+        # allows, and their removals are written in batches (CrawlStore.mark_removed), not one UPDATE each.
         for external_id, url in unseen:
             self.crawler.engine.crawl(self.ad_request(url, external_id, recheck=True))
         raise DontCloseSpider
@@ -323,6 +332,8 @@ class SiteSpider(Spider):
         if spider is not self:
             return
         self.store.flush()
+        if self.started is not None:
+            self.crawler.stats.set_value("adwatch/crawl_seconds", round(time.monotonic() - self.started, 3))
         stats = dict(self.crawler.stats.get_stats())
         health = assess_run(site=self.site, ads_parsed=self.ads_parsed, filled=self.filled, finish_reason=reason,
                             stats=stats, previous=self.store.previous_runs())
