@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from config.settings import AppSettings
 from config.site_schema import SiteDefinition
+from crawler.browser_guard import BrowserRequestGuard
 
 BOT_NAME = "adwatch"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -61,11 +62,6 @@ def browser_launch_options(app_settings: AppSettings) -> dict[str, Any]:
     return options
 
 
-def _abort_heavy(request: Any) -> bool:
-    """Browser pages never fetch images, fonts or media: the photo pipeline fetches photos itself."""
-    return request.resource_type in {"image", "font", "media"}
-
-
 def uses_browser(site: SiteDefinition) -> bool:
     return site.listing.may_render or site.ad.may_render
 
@@ -111,7 +107,8 @@ def build_crawl_settings(app_settings: AppSettings, site: SiteDefinition) -> dic
         }
         settings["PLAYWRIGHT_BROWSER_TYPE"] = "chromium"
         settings["PLAYWRIGHT_LAUNCH_OPTIONS"] = browser_launch_options(app_settings)
-        settings["PLAYWRIGHT_ABORT_REQUEST"] = _abort_heavy
+        # Requests a rendered page makes itself: no images/fonts/media, nothing off-site, robots.txt obeyed.
+        settings["PLAYWRIGHT_ABORT_REQUEST"] = BrowserRequestGuard.for_site(site, settings["USER_AGENT"])
         settings["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] = max(2, pol.concurrency)
         settings["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] = pol.timeout_s * 1000
         if site.age_gate and site.age_gate.cookies:
