@@ -6,7 +6,7 @@ passed as ``raw_fields["phones"]`` the way the crawler stores them (``tel:`` str
 the shown text; click-to-reveal numbers as ``tel:+45...``). ``--fields crawler`` also passes the age,
 price and city fields; ``--fields none`` (default) makes age and city come from the text alone.
 Prints phone P/R/F1 per presentation style, indicator P/R/F1 per code with macro-F1, age and city
-accuracy. Use a seed other than the tests' fixtures for held-out numbers.
+accuracy, and the ad language's accuracy. Use a seed other than the tests' fixtures for held-out numbers.
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ def report(rep: EvalReport, n_errors: int) -> str:
                      f"F1 {prf.f1:.3f}  (fp {prf.fp}, fn {prf.fn})")
     lines.append(f"age accuracy:  {rep.age_accuracy:.4f} ({rep.age_correct}/{rep.age_total})")
     lines.append(f"city accuracy: {rep.city_accuracy:.4f} ({rep.city_correct}/{rep.city_total})")
+    lines.append(f"language accuracy: {rep.language_accuracy:.4f} ({rep.language_correct}/{rep.language_total})")
     kinds = Counter(k for e in rep.errors for k, v in e.items() if k != "id" and v)
     lines.append(f"error kinds (first {len(rep.errors)} wrong ads): {dict(kinds)}")
     lines += [f"  {e}" for e in rep.errors[:n_errors]]

@@ -90,6 +90,10 @@ def find_emails(text: str) -> list[ContactHit]:
 
 # Labels that are whole words (every _LABEL_RE match starts with one of them, or with the ghost emoji).
 _LABEL_WORDS = frozenset(w for w in _LABELS if w.isalnum())
+_SIGN_LABELS = tuple(w for w in _LABELS if not w.isalnum())
+# Literal (lower-case) text every match of the _URLS regex at the same index contains.
+_URL_HINTS = (("t.me/", "telegram.me/", "telegram.dog/"), ("instagram.com/",), ("onlyfans.com/",),
+              ("snapchat.com/add/",), ("twitter.com/", "x.com/"), ("kik.me/",))
 
 
 def find_handles(text: str, key: Lowered | None = None) -> list[ContactHit]:
@@ -98,9 +102,10 @@ def find_handles(text: str, key: Lowered | None = None) -> list[ContactHit]:
     key (Lowered): the text's shared trigger key; label handles are read only when a label word is in it.
     """
     hits: list[ContactHit] = []
-    labels = key is None or key.has_word(_LABEL_WORDS) or any(not w.isalnum() and w in text for w in _LABELS)
-    for _kind, rx in _URLS if "/" in text else ():
-        kind = _kind
+    labels = key is None or key.has_word(_LABEL_WORDS) or any(w in text for w in _SIGN_LABELS)
+    for (kind, rx), hints in zip(_URLS, _URL_HINTS, strict=True) if "/" in text else ():
+        if key is not None and not key.has(hints):
+            continue
         for m in rx.finditer(text):
             hits.append(ContactHit(kind, m.group("v").lower().rstrip("."), m.group(), m.start(), m.end(), False))
     for m in _LABEL_RE.finditer(text) if labels else ():

@@ -1,10 +1,10 @@
-"""Score readings against ground truth: phones per presentation style, indicators per code, age, city.
+"""Score readings against ground truth: phones per presentation style, indicators per code, age, city, language.
 
 Why per style and per code: one overall number hides the failure that matters (e.g. every number
 written in words missed); the per-code view shows which lexicon needs work.
 
 Truth records are dicts like the demo site's truth: ``phones`` [{e164, style}], ``emails``, ``handles``,
-``age``, ``city``, ``indicators`` [codes]. Predictions are dicts with ``phones`` [{e164}] (or e164
+``age``, ``city``, ``language``, ``indicators`` [codes]. Predictions are dicts with ``phones`` [{e164}] (or e164
 strings), ``emails``, ``handles``, ``age``, ``city``, ``area``, ``indicators`` [codes or hit dicts].
 """
 
@@ -52,6 +52,8 @@ class EvalReport:
     age_total: int = 0
     city_correct: int = 0
     city_total: int = 0
+    language_correct: int = 0  # the ad's language (truth ``language``); "unknown" counts as wrong
+    language_total: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -66,6 +68,10 @@ class EvalReport:
     @property
     def city_accuracy(self) -> float:
         return self.city_correct / self.city_total if self.city_total else 1.0
+
+    @property
+    def language_accuracy(self) -> float:
+        return self.language_correct / self.language_total if self.language_total else 1.0
 
 
 def _codes(items: Iterable[Any]) -> set[str]:
@@ -125,6 +131,9 @@ def evaluate(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]], *,
             want = canon(truth["city"])
             city_ok = any(pred.get(k) and canon(pred[k]) == want for k in ("city", "area"))
             rep.city_correct += city_ok
+        if truth.get("language"):
+            rep.language_total += 1
+            rep.language_correct += pred.get("language") == truth["language"]
         wrong = {"phones_missed": sorted(set(t_ph) - p_ph), "phones_extra": sorted(fp),
                  "codes_missed": sorted(t_codes - p_codes), "codes_extra": sorted(p_codes - t_codes),
                  "age": None if age_ok else (truth.get("age"), pred.get("age")),

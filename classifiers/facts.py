@@ -8,13 +8,14 @@ Nationality is context for outreach (which language, which partner NGO), never a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from classifiers.normalize import NUMBER_WORDS_RE, Lowered, lowered, words_to_int
+from classifiers.normalize import NUMBER_WORDS_RE, Lowered, finditer_at, lowered, words_to_int
 from config.lexicon_schema import PeopleConfig, load_people_config
 
 DEFAULT_PEOPLE = Path(__file__).resolve().parents[1] / "config" / "people.yaml"
@@ -32,25 +33,49 @@ _AGE_STRONG = (
     re.compile(rf"(?<![\w])(?:just\s+turned|barely|lige\s+fyldt|nyligt?\s+fyldt|fyldt|knap|turned)\s+{_N}(?![\w+])",
                re.I),
 )
-# Literal substrings (lower case) every match of the matching _AGE_STRONG regex contains.
-_AGE_TRIGGERS: tuple[tuple[str, ...], ...] = (
-    ("age", "alder", "ålder", "âge", "edad", "alter", "vârsta", "varsta", "wiek", "leeftijd", "ikä"),
-    ("år", "aar", "yo", "y.o", "y/o", "yr", "year", "jahre", "ani", "lat", "anos", "años", "ans", "éves", "let",
-     "godina", "jaar", "vuotta"),
-    ("i'm", "im", "am", "jeg", "only", "kun"),
-    ("turned", "barely", "fyldt", "knap"),
-)
-# Whole words the "I'm 22" form starts with ("i'm" splits into "i" and "m").
-_AGE_I_AM = frozenset({"m", "im", "am", "jeg", "only", "kun"})
 # Every "22 år" match ends a word with one of these ("22år", "years"), or holds "y.o" / "y/o".
 _YEARS_ENDS = ("år", "årig", "års", "åringen", "aar", "yo", "yr", "yrs", "year", "years", "jahre", "ani", "lat",
                "anos", "años", "ans", "éves", "let", "godina", "jaar", "vuotta")
+# Where a match of each strong form can start (``finditer_at``): forms 0, 2 and 3 open with a look-behind and
+# one of these words; form 1 ("22 år") opens with the number, which ends at most a few spaces and a hyphen
+# before a years word. Each list is what its regex requires; a test compares with plain ``finditer``.
+_AGE_OPENERS: tuple[tuple[str, ...], ...] = (
+    ("age", "alder", "ålder", "âge", "edad", "alter", "vârsta", "varsta", "wiek", "leeftijd", "ikä"),
+    (),
+    ("im", "jeg", "am", "only", "kun"),  # and "i" before an apostrophe or a space: see _age_starts
+    ("just", "barely", "lige", "nylig", "fyldt", "knap", "turned"),
+)
+_MAX_NUMBER_CHARS = 20  # longest ``_N``: "otte og halvtreds" (17)
+_WORD_START = re.compile(r"(?<!\w)\w")
+_YEARS_END = re.compile("(?:" + "|".join(sorted(_YEARS_ENDS, key=len, reverse=True)) + r")(?!\w)")
+_I_BEFORE = re.compile(r"i(?=['\s])")
+_YEARS_SUFFIX_LENGTHS = {x: tuple(len(y) for y in _YEARS_ENDS if x.endswith(y)) for x in _YEARS_ENDS}
 
 
-def _years_gate(key: Lowered) -> bool:
-    if not key.exact or "y.o" in key.low or "y/o" in key.low:
-        return True
-    return any(w.endswith(_YEARS_ENDS) for w in key.words)
+def _years_starts(key: Lowered) -> set[int]:
+    """Offsets where a "22 år" match can start: word starts just before a years word (or "y.o", "y/o")."""
+    low = key.low
+    anchors = key.positions(("y.o", "y/o"))
+    for m in _YEARS_END.finditer(low):  # the longest years ending of a word; the shorter ones end it too
+        e = m.end()
+        anchors += [e - n for n in _YEARS_SUFFIX_LENGTHS[m.group()]]
+    starts: set[int] = set()
+    for q in anchors:
+        e = q
+        while e > 0 and (low[e - 1].isspace() or low[e - 1] in "-‐"):
+            e -= 1
+        starts.update(m.start() for m in _WORD_START.finditer(low, max(0, e - _MAX_NUMBER_CHARS), e))
+    return starts
+
+
+def _age_starts(k: int, key: Lowered) -> set[int]:
+    """Offsets where strong form ``k`` can start (only valid when ``key.exact``)."""
+    if k == 1:
+        return _years_starts(key)
+    starts = set(key.positions(_AGE_OPENERS[k]))
+    if k == 2:
+        starts.update(m.start() for m in _I_BEFORE.finditer(key.low))
+    return starts
 
 
 _AGE_BLOCK_BEFORE = re.compile(r"(?:\b(?:i|in|for|since|siden|over|de\s+sidste|the\s+last|last|after|efter|"
@@ -89,11 +114,8 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
     out: list[Mention] = []
     lo, hi = bounds
     key = key or lowered(text)
-    gates = (key.has(_AGE_TRIGGERS[0]), _years_gate(key), key.has_word(_AGE_I_AM), key.has(_AGE_TRIGGERS[3]))
-    for rx, run in zip(_AGE_STRONG, gates, strict=True):
-        if not run:
-            continue
-        for m in rx.finditer(text):
+    for k, rx in enumerate(_AGE_STRONG):
+        for m in finditer_at(rx, text, _age_starts(k, key)) if key.exact else rx.finditer(text):
             value = _age_value(m.group("n"))
             if value is None or not lo <= value <= hi:
                 continue
@@ -141,6 +163,7 @@ def _variants(alias: str) -> set[str]:
 
 _GAZ_WORD = re.compile(r"\w+")
 _GAZ_SEP = re.compile(r"[\s.\-]*")
+_GAZ_NEXT = re.compile(r"[\s.\-]*(\w+)")  # the separator and the next word of a multi-word place name
 
 
 class Gazetteer:
@@ -172,20 +195,14 @@ class Gazetteer:
         """find (list[Mention]): places named in ``text`` (value is the Place).
 
         key (Lowered): the text's shared trigger key; with it, texts naming no place's first word cost one
-        set check, and the others skip building a tuple per word.
+        set check, and the others are read only where a first word stands (``_find_at``).
         """
         out: list[Mention] = []
         first = self.first
         if key is not None and key.exact:
-            if key.words.isdisjoint(first):
-                return out
-            words = _GAZ_WORD.findall(key.low)
-            spans = [m.span() for m in _GAZ_WORD.finditer(text)]
-            if len(words) != len(spans):  # lower() changed the word split: read it the plain way
-                return self.find(text, source)
-        else:
-            spans = [m.span() for m in _GAZ_WORD.finditer(text)]
-            words = [text[a:b].lower() for a, b in spans]
+            return self._find_at(key, source) if not key.words.isdisjoint(first) else out
+        spans = [m.span() for m in _GAZ_WORD.finditer(text)]
+        words = [text[a:b].lower() for a, b in spans]
         i, n = 0, len(words)
         while i < n:
             cands = first.get(words[i])
@@ -208,6 +225,33 @@ class Gazetteer:
                     break
             else:
                 i += 1
+        return out
+
+    def _find_at(self, key: Lowered, source: str) -> list[Mention]:
+        """``find`` reading only where a place's first word stands (same result: a test compares them).
+
+        Why: the word-by-word walk built a span per word of the ad; here only occurrences of first words are
+        visited, in text order, and the following words of a longer name are read right after them.
+        """
+        low = key.low
+        first = self.first
+        starts = sorted((p, w) for w in key.words.intersection(first) for p in key.word_positions(w))
+        out: list[Mention] = []
+        consumed = 0
+        for p, w in starts:
+            if p < consumed:
+                continue
+            for cand_words, place in first[w]:
+                end = p + len(w)
+                for word in cand_words[1:]:
+                    m = _GAZ_NEXT.match(low, end)
+                    if m is None or m.group(1) != word:
+                        break
+                    end = m.end()
+                else:
+                    out.append(Mention(place, p, end, source))
+                    consumed = end
+                    break
         return out
 
     def lookup(self, raw: str) -> Place | None:
@@ -298,6 +342,11 @@ class People:
         self.nat_multi = tuple(n.lower() for n in names if not re.fullmatch(r"\w+", n))
         self.country_words = frozenset(n.lower() for n in self.nat_by_country if re.fullmatch(r"\w+", n))
         self.country_multi = tuple(n.lower() for n in self.nat_by_country if not re.fullmatch(r"\w+", n))
+        # Where the adjective pattern (nat2) can start: an adjective as a whole word (optionally + "e"), or a
+        # multi-word adjective anywhere.
+        adj_single = {n.lower() for n in self.nat_by_adj if re.fullmatch(r"\w+", n)}
+        self.adj_words = frozenset(adj_single | {n + "e" for n in adj_single})
+        self.adj_multi = tuple(n.lower() for n in self.nat_by_adj if not re.fullmatch(r"\w+", n))
         self.nat_patterns = (
             re.compile(rf"(?<![\w])(?:nationality|nationalitet|nationalité|origin|oprindelse|herkomst|country|land)"
                        rf"\s*[:\-]\s*(?P<a>{adj}|{country})e?(?![\w])", re.I),
@@ -326,7 +375,14 @@ def find_spoken(text: str, people: People | None = None, key: Lowered | None = N
     pp = people or load_people()
     found: list[str] = []
     key = key or lowered(text)
-    for m in _SPEAK_RE.finditer(text) if key.has(_SPEAK_TRIGGERS) else ():
+    speak = key.has(_SPEAK_TRIGGERS)
+    if not speak:
+        matches: Iterable[re.Match[str]] = ()
+    elif key.exact:  # the pattern opens with one of its trigger words
+        matches = finditer_at(_SPEAK_RE, text, key.positions(_SPEAK_TRIGGERS))
+    else:
+        matches = _SPEAK_RE.finditer(text)
+    for m in matches:
         if _NEG_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
             continue
         listing = m.group("list")
@@ -346,6 +402,25 @@ def find_spoken(text: str, people: People | None = None, key: Lowered | None = N
     return found
 
 
+# Words each nationality pattern opens with (after its look-behind); form 2 opens with an adjective from
+# people.yaml (People.adj_words / adj_multi). What the regexes require; a test compares with ``finditer``.
+_NAT_OPENERS = (("nationalit", "origin", "oprindelse", "herkomst", "country", "land"),
+                ("from", "fra", "born", "født", "come", "kommer"), (), ("im", "jeg"))
+
+
+def _nat_starts(k: int, pp: People, key: Lowered) -> set[int]:
+    """Offsets where nationality pattern ``k`` can start (only valid when ``key.exact``)."""
+    if k == 2:
+        starts = set(key.positions(pp.adj_multi))
+        for w in key.words.intersection(pp.adj_words):
+            starts.update(key.word_positions(w))
+        return starts
+    starts = set(key.positions(_NAT_OPENERS[k]))
+    if k == 3:
+        starts.update(m.start() for m in _I_BEFORE.finditer(key.low))
+    return starts
+
+
 def find_nationality(text: str, source: str, people: People | None = None, key: Lowered | None = None
                      ) -> list[Mention]:
     """find_nationality (list[Mention]): stated nationality as ISO country code, with its span."""
@@ -356,10 +431,10 @@ def find_nationality(text: str, source: str, people: People | None = None, key: 
     country = key.has_word(pp.country_words) or key.has(pp.country_multi)
     runs = (named and key.has(_NAT_LABELS), country and key.has(_NAT_FROM), named and _has_person(key),
             named and key.has(("i'm", "im", "i am", "jeg er")))
-    for rx, run in zip(pp.nat_patterns, runs, strict=True):
+    for k, (rx, run) in enumerate(zip(pp.nat_patterns, runs, strict=True)):
         if not run:
             continue
-        for m in rx.finditer(text):
+        for m in finditer_at(rx, text, _nat_starts(k, pp, key)) if key.exact else rx.finditer(text):
             if "c" in rx.groupindex and m.group("c"):
                 code = pp.nat_by_country.get(m.group("c").lower())
             else:

@@ -10,7 +10,10 @@ heart"). Hits keep the lexicon id and version, character offsets and the matched
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from spacy.attrs import IDX, LENGTH
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 from classifiers.nlp import ReaderNLP, norm_word
@@ -40,66 +43,129 @@ class IndicatorHit:
 _DETERMINERS = frozenset({"no", "ingen", "intet", "none", "zero"})
 
 
-def _negated(doc: Doc, start: int, window: int, negators: frozenset[str], breaks: frozenset[str]) -> bool:
-    if start > 0 and doc[start].is_title and doc[start - 1].is_lower and doc[start - 1].is_alpha:
-        return False  # a capitalised cue after a lower-case word starts a new sentence written without a full stop
+class _Tokens:
+    """One doc's character offsets (read at once) and, on demand, the token facts negation needs.
+
+    Why: ``doc[i]`` builds a Token object per access, ``doc[s:e]`` a Span per hit and ``doc.text`` joins every
+    token again; ``to_array`` of two columns is cheaper, and the few tokens before a hit are read once even
+    when several hits share them.
+    """
+
+    __slots__ = ("_facts", "doc", "idx", "text")
+
+    def __init__(self, doc: Doc, text: str) -> None:
+        self.doc = doc
+        self.text = text
+        self.idx: list[list[int]] = doc.to_array([IDX, LENGTH]).tolist() if len(doc) else []
+        self._facts: dict[int, tuple[str, bool, bool, int, int, bool, bool, bool]] = {}
+
+    def span(self, s: int, e: int) -> tuple[int, int]:
+        """(start_char, end_char) of tokens s..e-1, as ``doc[s:e]`` gives them."""
+        return self.idx[s][0], self.idx[e - 1][0] + self.idx[e - 1][1]
+
+    def facts(self, i: int) -> tuple[str, bool, bool, int, int, bool, bool, bool]:
+        """(text, is_punct, is_space, norm hash, lower hash, is_title, is_lower, is_alpha) of token ``i``."""
+        got = self._facts.get(i)
+        if got is None:
+            tok = self.doc[i]
+            got = self._facts[i] = (tok.text, tok.is_punct, tok.is_space, tok.norm, tok.lower, tok.is_title,
+                                    tok.is_lower, tok.is_alpha)
+        return got
+
+
+@dataclass(frozen=True)
+class _NegSets:
+    """A lexicon's negators and clause breaks as string hashes (compared with the token columns)."""
+
+    negators: frozenset[int]  # lower-case words and their norms
+    breaks: frozenset[int]  # norms
+    determiners: frozenset[int]  # lower-case determiner negators
+    window: int
+
+
+def _negated(toks: _Tokens, start: int, neg: _NegSets) -> bool:
+    """True when a negator stands within ``neg.window`` tokens before ``start`` in the same clause."""
+    if start > 0 and toks.facts(start)[5]:
+        prev = toks.facts(start - 1)
+        if prev[6] and prev[7]:
+            return False  # a capitalised cue after a lower-case word starts a sentence written without a full stop
     seen = 0
     i = start - 1
+    window = neg.window
     while i >= 0 and seen < window:
-        tok = doc[i]
-        if (tok.is_punct and (set(tok.text) & _PUNCT_BREAK)) or "\n" in tok.text:
+        text, punct, space, norm, lower = toks.facts(i)[:5]
+        if (punct and not _PUNCT_BREAK.isdisjoint(text)) or "\n" in text:
             return False
-        if tok.is_space:
+        if space:
             i -= 1
             continue
-        if tok.norm_ in breaks:
+        if norm in neg.breaks:
             return False
-        if tok.norm_ in negators or tok.lower_ in negators:
-            return not (tok.lower_ in _DETERMINERS and seen >= 1)
+        if norm in neg.negators or lower in neg.negators:
+            return not (lower in neg.determiners and seen >= 1)
         seen += 1
         i -= 1
     return False
 
 
-def find_indicators(doc: Doc, reader: ReaderNLP) -> list[IndicatorHit]:
-    """find_indicators (list[IndicatorHit]): surviving hits in ``doc`` order, one per (indicator, span)."""
+def find_indicators(doc: Doc, reader: ReaderNLP, text: str | None = None) -> list[IndicatorHit]:
+    """find_indicators (list[IndicatorHit]): surviving hits in ``doc`` order, one per (indicator, span).
+
+    text (str): the text ``doc`` was made from (saves rebuilding ``doc.text``).
+    """
     matches = list(reader.phrase_matcher(doc)) + list(reader.lower_matcher(doc)) + reader.token_matches(doc)
     if not matches:
         return []
-    excluded: list[tuple[str, int, int]] = []
+    excluded: dict[str, list[tuple[int, int]]] = {}
     if reader.exclusions:
         for key, s, e in reader.exclusion_matcher(doc):
-            excluded.append((reader.exclusions[key], s, e))
-    hits: dict[tuple[str, int, int], IndicatorHit] = {}
+            excluded.setdefault(reader.exclusions[key], []).append((s, e))
+    toks = _Tokens(doc, doc.text if text is None else text)
+    negated: dict[tuple[int, int], bool] = {}  # (token, negator sets) -> verdict, shared by hits starting there
+    spans: dict[tuple[int, int, int], tuple[Any, Any]] = {}  # (start, end, key) -> (lexicon, indicator)
     for key, s, e in matches:
         lexicon, ind = reader.rules[key]
-        if any(code == ind.code and s < xe and xs < e for code, xs, xe in excluded):
+        ex = excluded.get(ind.code)
+        if ex and any(s < xe and xs < e for xs, xe in ex):
             continue
         if ind.negatable and lexicon.negators:
-            negs, breaks = _negator_sets(lexicon)
-            if _negated(doc, s, lexicon.negation_window, negs, breaks):
+            neg = _negator_sets(lexicon)
+            memo = (s, id(neg))
+            verdict = negated.get(memo)
+            if verdict is None:
+                verdict = negated[memo] = _negated(toks, s, neg)
+            if verdict:
                 continue
-        span = doc[s:e]
-        hit = IndicatorHit(ind.code, ind.id, lexicon.id, lexicon.version, span.start_char, span.end_char, span.text)
-        hits[(ind.id, hit.start, hit.end)] = hit
-    # Keep the longest of overlapping hits of the same indicator.
+        start, end = toks.span(s, e)
+        spans[(start, end, key)] = (lexicon, ind)
+    # One hit per (indicator, span); keep the longest of overlapping hits of the same indicator.
     out: list[IndicatorHit] = []
-    for hit in sorted(hits.values(), key=lambda h: (h.start, -(h.end - h.start))):
-        if any(o.indicator_id == hit.indicator_id and o.start <= hit.start < o.end for o in out):
+    kept: dict[str, list[tuple[int, int]]] = {}
+    done: set[tuple[str, int, int]] = set()
+    for (start, end, _key), (lexicon, ind) in sorted(spans.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+        if (ind.id, start, end) in done:
             continue
-        out.append(hit)
+        done.add((ind.id, start, end))
+        same = kept.setdefault(ind.id, [])
+        if any(a <= start < b for a, b in same):
+            continue
+        same.append((start, end))
+        out.append(IndicatorHit(ind.code, ind.id, lexicon.id, lexicon.version, start, end, toks.text[start:end]))
     return out
 
 
-_NEG_CACHE: dict[tuple[str, int], tuple[frozenset[str], frozenset[str]]] = {}
+_NEG_CACHE: dict[tuple[str, int], _NegSets] = {}
+_HASHES = StringStore()  # string hashes do not depend on the store: one store computes them for every vocab
 
 
-def _negator_sets(lexicon: object) -> tuple[frozenset[str], frozenset[str]]:
-    key = (lexicon.id, lexicon.version)  # type: ignore[attr-defined]
+def _negator_sets(lexicon: Any) -> _NegSets:
+    key = (lexicon.id, lexicon.version)
     found = _NEG_CACHE.get(key)
     if found is None:
-        negs = frozenset(w.lower() for w in lexicon.negators) | frozenset(  # type: ignore[attr-defined]
-            norm_word(w) for w in lexicon.negators)  # type: ignore[attr-defined]
-        breaks = frozenset(norm_word(w) for w in lexicon.clause_breaks)  # type: ignore[attr-defined]
-        found = _NEG_CACHE[key] = (negs, breaks)
+        words = lexicon.negators
+        negs = {w.lower() for w in words} | {norm_word(w) for w in words}
+        breaks = {norm_word(w) for w in lexicon.clause_breaks}
+        found = _NEG_CACHE[key] = _NegSets(frozenset(_HASHES.add(w) for w in negs),
+                                           frozenset(_HASHES.add(w) for w in breaks),
+                                           frozenset(_HASHES.add(w) for w in _DETERMINERS), lexicon.negation_window)
     return found

@@ -51,6 +51,113 @@ def norm_word(word: str) -> str:
     return w
 
 
+# ---------------------------------------------------------------- token patterns without the Matcher
+# spaCy's Matcher builds a Token object for every token it is given, so each call costs microseconds even
+# on a short window. Patterns made only of the predicates below (literal words, lexical flags, LENGTH, and
+# the optional "?" operator) are evaluated here on the doc's hash columns instead, with the Matcher's
+# semantics: every distinct (start, end) for which some way through the pattern matches. Any other pattern
+# still goes to a Matcher. Equality with the Matcher is tested on generated docs (tests/classifiers).
+_STR_COLUMNS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "NORM": NORM}
+_FLAGS = {"IS_ALPHA": "is_alpha", "IS_ASCII": "is_ascii", "IS_DIGIT": "is_digit", "IS_LOWER": "is_lower",
+          "IS_UPPER": "is_upper", "IS_TITLE": "is_title", "IS_PUNCT": "is_punct", "IS_SPACE": "is_space",
+          "IS_STOP": "is_stop", "LIKE_NUM": "like_num", "LIKE_URL": "like_url", "LIKE_EMAIL": "like_email",
+          "IS_BRACKET": "is_bracket", "IS_QUOTE": "is_quote", "IS_LEFT_PUNCT": "is_left_punct",
+          "IS_RIGHT_PUNCT": "is_right_punct", "IS_CURRENCY": "is_currency"}
+_COMPARE = {"==": int.__eq__, "!=": int.__ne__, ">=": int.__ge__, "<=": int.__le__, ">": int.__gt__,
+            "<": int.__lt__}
+# A token check: ("h", column attr, hashes, wanted) | ("f", flag name, wanted) | ("n", compare, value)
+Check = tuple[Any, ...]
+
+
+def _compile_token(tok: dict[str, Any], strings: Any) -> tuple[bool, tuple[Check, ...]] | None:
+    """(optional, checks) of one pattern token, or None when it uses anything the evaluator does not know."""
+    op = tok.get("OP")
+    if op not in (None, "?"):
+        return None
+    checks: list[Check] = []
+    for attr, val in tok.items():
+        if attr == "OP":
+            continue
+        if attr in _STR_COLUMNS:
+            if isinstance(val, str):
+                checks.append(("h", _STR_COLUMNS[attr], frozenset({strings.add(val)}), True))
+            elif (isinstance(val, dict) and len(val) == 1 and set(val) <= {"IN", "NOT_IN"}
+                  and isinstance(next(iter(val.values())), list)
+                  and all(isinstance(x, str) for x in next(iter(val.values())))):
+                kind, words = next(iter(val.items()))
+                checks.append(("h", _STR_COLUMNS[attr], frozenset(strings.add(w) for w in words), kind == "IN"))
+            else:
+                return None
+        elif attr in _FLAGS and isinstance(val, bool):
+            checks.append(("f", _FLAGS[attr], val))
+        elif attr == "LENGTH" and isinstance(val, int) and not isinstance(val, bool):
+            checks.append(("n", int.__eq__, val))
+        elif attr == "LENGTH" and isinstance(val, dict) and val and all(
+                k in _COMPARE and isinstance(v, int) and not isinstance(v, bool) for k, v in val.items()):
+            checks.extend(("n", _COMPARE[k], v) for k, v in val.items())
+        else:
+            return None
+    return op == "?", tuple(checks)
+
+
+def compile_pattern(pattern: list[dict[str, Any]], strings: Any) -> tuple[tuple[bool, tuple[Check, ...]], ...] | None:
+    """compile_pattern: the pattern as (optional, checks) per token, or None when the Matcher must run it."""
+    out = []
+    for tok in pattern:
+        got = _compile_token(tok, strings)
+        if got is None:
+            return None
+        out.append(got)
+    return tuple(out) if any(not opt for opt, _ in out) else None
+
+
+class _DocView:
+    """Hash columns of one doc plus Token objects made only for the positions a flag check reads."""
+
+    __slots__ = ("cols", "doc", "n", "tokens")
+
+    def __init__(self, doc: Any, flat: list[int], cols: dict[int, int]) -> None:
+        self.doc, self.n, self.tokens = doc, len(doc), {}
+        stride = len(cols)
+        self.cols = {attr: flat[k::stride] for attr, k in cols.items()}  # one list per column
+
+    def ok(self, checks: tuple[Check, ...], j: int) -> bool:
+        """Token ``j`` passes every check."""
+        for check in checks:
+            kind = check[0]
+            if kind == "h":
+                if (self.cols[check[1]][j] in check[2]) != check[3]:
+                    return False
+                continue
+            tok = self.tokens.get(j)
+            if tok is None:
+                tok = self.tokens[j] = self.doc[j]
+            if kind == "f":
+                if getattr(tok, check[1]) != check[2]:
+                    return False
+            elif not check[1](len(tok.text), check[2]):
+                return False
+        return True
+
+    def ends(self, pattern: tuple[tuple[bool, tuple[Check, ...]], ...], start: int) -> set[int]:
+        """Every end of a way through ``pattern`` from token ``start`` (the Matcher's set of matches there)."""
+        states = {start}
+        n = self.n
+        for optional, checks in pattern:
+            nxt = {j + 1 for j in states if j < n and self.ok(checks, j)}
+            if optional:
+                nxt |= states
+            if not nxt:
+                return nxt
+            states = nxt
+        return states
+
+    def fixed(self, pattern: tuple[tuple[bool, tuple[Check, ...]], ...], start: int) -> bool:
+        """A pattern without optional tokens matches the tokens from ``start`` (the caller checks the bounds)."""
+        ok = self.ok
+        return all(ok(checks, start + j) for j, (_opt, checks) in enumerate(pattern))
+
+
 @dataclass
 class ReaderNLP:
     """ReaderNLP: one tokenizer with its matchers. ``rules`` maps a match key to (lexicon, indicator)."""
@@ -77,6 +184,9 @@ class ReaderNLP:
     literals: frozenset[int] = frozenset()  # every hash in any required set
     group_anchor: list[frozenset[int]] = field(default_factory=list)  # per group: its anchor word hashes
     columns: list[int] = field(default_factory=lambda: [ORTH, LOWER, NORM])  # token attrs the literals use
+    # per group: (compiled pattern, anchor's index in it, min and max tokens before the anchor) or None
+    compiled: list[Any] = field(default_factory=list)
+    group_keys: list[int] = field(default_factory=list)  # per group: its match key
 
     def token_matches(self, doc: Any) -> list[tuple[int, int, int]]:
         """token_matches: Matcher hits, running each pattern only around tokens that carry its anchor word."""
@@ -97,8 +207,14 @@ class ReaderNLP:
         for h in present.intersection(groups_of):
             seen.update(groups_of[h])
         positions: dict[int, list[int]] = {}
+        view: _DocView | None = None
         for g in sorted(seen):
-            if not all(not present.isdisjoint(r) for r in self.required[g]):
+            missing = False
+            for r in self.required[g]:
+                if present.isdisjoint(r):
+                    missing = True
+                    break
+            if missing:
                 continue
             idx: set[int] = set()
             for h in self.group_anchor[g].intersection(present):
@@ -113,27 +229,54 @@ class ReaderNLP:
                         pos.append(k // stride)
                     positions[h] = pos
                 idx.update(pos)
-            checks = self.checks[g]
-            matcher, w = self.groups[g]
-            spans: list[list[int]] = []
-            for i in sorted(idx):
-                ok = True
-                for lo, hi, words in checks:
-                    for j in range(max(0, i + lo), min(n, i + hi + 1)):
-                        if not words.isdisjoint(flat[stride * j:stride * j + stride]):
-                            break
-                    else:
-                        ok = False
+            compiled = self.compiled[g] if self.compiled else None
+            if compiled is not None:
+                if view is None:
+                    view = _DocView(doc, flat, {attr: k for k, attr in enumerate(cols)})
+                out.extend(self._evaluate(view, g, compiled, idx))
+                continue
+            out.extend(self._run_matcher(doc, flat, stride, n, g, idx))
+        return out
+
+    def _evaluate(self, view: _DocView, g: int, compiled: tuple[Any, int, int, int],
+                  anchors: set[int]) -> list[tuple[int, int, int]]:
+        """Matches of compiled group ``g`` starting where its anchor token can sit at one of ``anchors``."""
+        pattern, at, min_pre, max_pre = compiled
+        key = self.group_keys[g]
+        anchor_checks = pattern[at][1]
+        if min_pre == max_pre == at and all(not opt for opt, _ in pattern):  # one way through: no sets needed
+            size = len(pattern)
+            return [(key, i - at, i - at + size) for i in sorted(anchors) if i >= at and i - at + size <= view.n
+                    and view.ok(anchor_checks, i) and view.fixed(pattern, i - at)]
+        starts = {st for i in anchors if view.ok(anchor_checks, i)
+                  for st in range(max(0, i - max_pre), i - min_pre + 1)}
+        return [(key, st, e) for st in sorted(starts) for e in sorted(view.ends(pattern, st)) if e > st]
+
+    def _run_matcher(self, doc: Any, flat: list[int], stride: int, n: int, g: int,
+                     anchors: set[int]) -> list[tuple[int, int, int]]:
+        """Matcher hits of group ``g`` on windows around the anchors whose other words sit at a possible offset."""
+        checks = self.checks[g]
+        matcher, w = self.groups[g]
+        spans: list[list[int]] = []
+        for i in sorted(anchors):
+            ok = True
+            for lo, hi, words in checks:
+                for j in range(max(0, i + lo), min(n, i + hi + 1)):
+                    if not words.isdisjoint(flat[stride * j:stride * j + stride]):
                         break
-                if not ok:
-                    continue
-                a, b = max(0, i - w), min(n, i + w + 1)
-                if spans and a <= spans[-1][1]:
-                    spans[-1][1] = max(spans[-1][1], b)
                 else:
-                    spans.append([a, b])
-            for a, b in spans:
-                out.extend((k, s + a, e + a) for k, s, e in matcher(doc[a:b]))
+                    ok = False
+                    break
+            if not ok:
+                continue
+            a, b = max(0, i - w), min(n, i + w + 1)
+            if spans and a <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], b)
+            else:
+                spans.append([a, b])
+        out: list[tuple[int, int, int]] = []
+        for a, b in spans:
+            out.extend((k, s + a, e + a) for k, s, e in matcher(doc[a:b]))
         return out
 
 
@@ -249,6 +392,8 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
     required: list[tuple[frozenset[int], ...]] = []
     checks: list[tuple[tuple[int, int, frozenset[int]], ...]] = []
     group_anchor: list[frozenset[int]] = []
+    compiled: list[Any] = []
+    group_keys: list[int] = []
     attrs_used: set[str] = set()
     anchor_groups: dict[int, list[int]] = {}
     rules: dict[int, tuple[Any, Any]] = {}
@@ -272,6 +417,13 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
                 one = Matcher(nlp.vocab)
                 one.add(key_name, [normed])
                 groups.append((one, len(normed) - 1))
+                group_keys.append(key)
+                program = compile_pattern(normed, nlp.vocab.strings)
+                pre = normed[:found[0]]
+                compiled.append(None if program is None else
+                                (program, found[0], sum(1 for t in pre if "OP" not in t), len(pre)))
+                if program is not None:
+                    attrs_used.update(a for tok in normed for a in _ANCHOR_ATTRS if a in tok)
                 required.append(_required_sets(normed, nlp.vocab.strings))
                 checks.append(_offset_checks(normed, found[0], nlp.vocab.strings))
                 group_anchor.append(frozenset(nlp.vocab.strings.add(w) for w in found[1]))
@@ -290,4 +442,5 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
     columns = [attr for name, attr in (("ORTH", ORTH), ("LOWER", LOWER), ("NORM", NORM))
                if name in attrs_used or (name == "ORTH" and "TEXT" in attrs_used)] or [NORM]
     return ReaderNLP(nlp, phrase_matcher, lower_matcher, matcher, exclusion_matcher, rules, exclusions, anchors,
-                     anchor_groups, groups, free_matcher, required, checks, literals, group_anchor, columns)
+                     anchor_groups, groups, free_matcher, required, checks, literals, group_anchor, columns, compiled,
+                     group_keys)

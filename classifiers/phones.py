@@ -34,6 +34,7 @@ _ID_WORDS = frozenset({"id", "ref", "annonce", "annoncenr", "annonceid", "adid",
                        "order", "ordre", "postnr", "postnummer", "zip", "kode", "code", "pin"})
 _NUMBER_WORDS = frozenset({"nr", "no", "num", "number", "nummer", "#"})
 _CURRENCY_GAP = re.compile(r"[€$£]|,-")
+_COMMA_SPACE = re.compile(r",\s")
 _DATE = re.compile(
     r"(?<![\d.\-/])(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?![\d.\-/]?\d)"
 )
@@ -45,6 +46,7 @@ _URL_NUM = re.compile(
     r"\s*(\+?[\d\-\s().]{6,20}\d)",
     re.I,
 )
+_LINK_FIELD = re.compile(r"(?:tel:|sms:|callto:|(?:https?://)?(?:www\.)?wa\.me/)\+?[0-9]{6,20}", re.I)
 _URL_TRIGGERS = ("wa.me/", "phone=", "tel:", "sms:", "callto:", "number=", "signal.me/")
 MAX_GROUPS = 18
 # Tried only for 10-digit disguised or 3-3-4 numbers (North American ads written by others).
@@ -80,8 +82,71 @@ class _Group:
     soft: bool  # a comma or filler words stand between this group and the previous one
 
 
+_TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+               "fixed_line", "mobile")
+
+
+_PlainRule = tuple[str, frozenset[int], re.Pattern[str], tuple[tuple[frozenset[int], re.Pattern[str]], ...]]
+
+
+@lru_cache(maxsize=64)
+def _plain_rule(region: str) -> _PlainRule | None:
+    """(country code, lengths, general pattern, type descs) for regions whose numbers parse trivially.
+
+    Why: ``phonenumbers.parse`` + ``is_valid_number`` cost ~40 µs per new number. For a region with its own
+    country code and no national prefix (Denmark: 8 digits, no trunk 0), a national number without a leading
+    0 parses to exactly (country code, digits), and validity is the library's own check: the general pattern
+    and length, then any number type's pattern and length. Built from the library's metadata, so it follows
+    its updates; other regions (None) always take the library path.
+    """
+    md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if md is None or md.national_prefix or md.national_prefix_for_parsing or md.same_mobile_and_fixed_line_pattern:
+        return None
+    if len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(md.country_code, ())) != 1:
+        return None
+    general = md.general_desc
+    if general is None or not general.national_number_pattern or not general.possible_length:
+        return None
+    types = tuple((frozenset(d.possible_length), re.compile(d.national_number_pattern))
+                  for d in (getattr(md, t) for t in _TYPE_DESCS) if d is not None and d.national_number_pattern)
+    return (str(md.country_code), frozenset(general.possible_length), re.compile(general.national_number_pattern),
+            types)
+
+
+def _plain_e164(candidate: str, region: str) -> str | None:
+    """E.164 by the region's plain rule; "" when the rule says invalid; None when the library must decide."""
+    rule = _plain_rule(region)
+    if rule is None:
+        return None
+    cc, lengths, general, types = rule
+    if candidate.startswith("+"):
+        if not candidate.startswith(cc, 1):
+            return None
+        nsn = candidate[1 + len(cc):]
+    else:
+        nsn = candidate
+        # a number that starts with the country code may have it stripped by the parser: leave it to the library
+        if nsn.startswith(cc) and len(nsn) - len(cc) in lengths:
+            return None
+    if not nsn.isdigit() or not nsn.isascii() or nsn.startswith("0") or len(nsn) not in lengths:
+        return None
+    if not general.fullmatch(nsn):
+        return ""
+    for type_lengths, pattern in types:
+        if (not type_lengths or len(nsn) in type_lengths) and pattern.fullmatch(nsn):
+            return f"+{cc}{nsn}"
+    return ""
+
+
 @lru_cache(maxsize=8192)
 def _parse(candidate: str, region: str) -> str | None:
+    plain = _plain_e164(candidate, region)
+    if plain is not None:
+        return plain or None
+    return _library_parse(candidate, region)
+
+
+def _library_parse(candidate: str, region: str) -> str | None:
     try:
         num = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException:
@@ -154,21 +219,20 @@ def _clusters(words: list[str]) -> list[tuple[int, int]]:
     runs lie inside clusters of digit tokens at most three tokens apart; clusters with fewer than seven
     digits in all cannot give a number and are not read.
     """
+    reads = list(map(token_digits, words))  # cached per word: no Python frame per token
     out: list[tuple[int, int]] = []
     first = last = -1
     total = 0
-    for k, w in enumerate(words):
-        read = token_digits(w)
-        if read is None:
-            continue
+    for k in [k for k, r in enumerate(reads) if r is not None]:
+        n_digits = len(reads[k][0])  # type: ignore[index]
         if first >= 0 and k - last <= 4:
             last = k
-            total += len(read[0])
+            total += n_digits
             continue
         if first >= 0 and total >= 7:
             out.append((first, last))
         first = last = k
-        total = len(read[0])
+        total = n_digits
     if first >= 0 and total >= 7:
         out.append((first, last))
     return out
@@ -176,10 +240,17 @@ def _clusters(words: list[str]) -> list[tuple[int, int]]:
 
 def _groups(text: str) -> list[list[_Group]]:
     """Runs of digit groups, each run a candidate area for one or more numbers."""
-    clusters = _clusters(_TOKEN.findall(text))
+    found = list(_TOKEN.finditer(text))
+    clusters = _clusters(list(map(re.Match.group, found)))
     if not clusters:
         return []
-    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    # (start, end, word) only of the tokens the run builder and the fences read: a cluster and two around it
+    tokens: list[tuple[int, int, str]] = [None] * len(found)  # type: ignore[list-item]
+    for first, last in clusters:
+        for k in range(max(0, first - 2), min(len(found), last + 2)):
+            if tokens[k] is None:
+                m = found[k]
+                tokens[k] = (m.start(), m.end(), m.group())
     blocked = _blocked_spans(text) if any(c in text for c in ".:/-") else []
     runs: list[list[_Group]] = []
     for first, last in clusters:
@@ -200,17 +271,18 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         read = token_digits(tok)
         if read is not None and _fenced(text, tokens, k, gap, prev_word, blocked):
             read = None
+        tok_low = tok.lower()
         if read is None:
             if run:
-                if tok.lower() in _UNITS or len(filler) >= 3 or "\n\n" in gap:
+                if tok_low in _UNITS or len(filler) >= 3 or "\n\n" in gap:
                     runs.append(run)
                     run, filler = [], []
                 else:
                     filler.append(tok)
-            prev_end, prev_word = e, tok.lower()
+            prev_end, prev_word = e, tok_low
             continue
         digits, disguised = read
-        word_only = tok.lower() in AMBIGUOUS_WORDS or (not any(c.isdigit() for c in tok) and len(digits) == 1)
+        word_only = tok_low in AMBIGUOUS_WORDS or (not any(c.isdigit() for c in tok) and len(digits) == 1)
         sep_ok = bool(_SEP_OK.match(gap)) and gap.count("\n") <= 2 and not filler
         soft = False
         if run and not sep_ok:
@@ -219,7 +291,7 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
             else:
                 runs.append(run)
                 run = []
-        elif run and re.search(r",\s", gap):
+        elif run and "," in gap and _COMMA_SPACE.search(gap):
             soft = True
         plus = "+" in gap[-2:]
         if plus and run:
@@ -231,7 +303,7 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         run.append(_Group(digits, s, e, disguised, plus, bool(run) and soft and bool(filler), word_only,
                           soft and bool(run)))
         filler = []
-        prev_end, prev_word = e, tok.lower()
+        prev_end, prev_word = e, tok_low
     if run:
         runs.append(run)
     return runs
@@ -251,7 +323,7 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
             return True
     else:
         nxt_gap = text[e:e + 3]
-    if _CURRENCY_GAP.search(nxt_gap[:3]) or _CURRENCY_GAP.search(gap[-2:]) or "#" in gap[-2:]:
+    if _currency_sign(nxt_gap[:3]) or _currency_sign(gap[-2:]) or "#" in gap[-2:]:
         return True
     if prev_word in _ID_WORDS and len(gap) <= 3:
         return True
@@ -263,6 +335,11 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
             gap == "_" or text[max(0, tokens[k - 1][0] - 1):tokens[k - 1][0]] in ("@", "_", "/")):
         return True
     return bool(blocked) and _in_spans(s, blocked)
+
+
+def _currency_sign(s: str) -> bool:
+    """What ``_CURRENCY_GAP.search(s)`` says, without a regex call (s is at most three characters)."""
+    return "€" in s or "$" in s or "£" in s or ",-" in s
 
 
 def _obfuscated(groups: list[_Group], raw: str) -> bool:
@@ -368,6 +445,12 @@ def parse_field(value: str, *, region: str, source: str = "field") -> list[Phone
     value = (value or "").strip()
     if not value:
         return []
+    if _LINK_FIELD.fullmatch(value):
+        # The most common field, a bare tel:/wa.me link: its one digit run lies inside the link's number, so the
+        # run reader could only add hits overlapping the link's hit, which find_phones drops.
+        hits = _url_numbers(CleanText(value, None, len(value)), value, region, source)
+        if hits:
+            return hits
     hits = find_phones(value, region=region, source=source)
     if hits:
         return hits

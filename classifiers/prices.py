@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from price_parser import Price
 
-from classifiers.normalize import Lowered
+from classifiers.normalize import Lowered, finditer_at
 
 _CUR = r"(?:kr\.?|dkk|kroner|kroner\.|,-|€|eur(?:o|os)?|sek|nok|usd|\$|£|gbp)"
 _AMT = r"\d{1,3}(?:[.\s']\d{3})+(?:,-)?|\d{2,5}(?:[.,]\d{1,2})?(?:,-)?"
@@ -39,6 +40,49 @@ _DURATIONS: tuple[tuple[re.Pattern[str], float | None], ...] = (
 )
 
 
+# Literal substrings (lower case) one of which every match of the _DURATIONS regex at the same index contains;
+# None: too common to be worth a check. Gates only: when one is present the regex runs as before.
+_DURATION_TRIGGERS: tuple[tuple[str, ...] | None, ...] = (
+    ("30", "tredive", "thirty", "halv", "half", "½", "0.5", "0,5"),
+    ("min",),
+    None,
+    ("2", "two", "to"),
+    ("3", "three", "tre"),
+    ("nat", "night"),
+)
+
+
+@lru_cache(maxsize=4096)
+def _amount(raw: str) -> float | None:
+    """The amount ``price-parser`` reads from an amount string (cached: ads quote the same few amounts)."""
+    parsed = Price.fromstring(raw.replace(",-", ""))
+    return None if parsed.amount is None else float(parsed.amount)
+
+
+_AMOUNT_CHARS = frozenset("0123456789.,'-")
+
+
+def _money_starts(key: Lowered) -> set[int]:
+    """Offsets where a _MONEY match can start (only valid when ``key.exact``).
+
+    Every match holds a currency word: it starts there ("DKK 500"), or its amount ends right before it
+    ("500 kr"), and then every character from the amount's start to the currency is a digit, ``.,'-`` or
+    whitespace. So the candidates are each currency word and the digits in that stretch before it that the
+    pattern's look-behind allows (at the stretch start or after a space, ``'`` or ``-``).
+    """
+    low = key.low
+    starts: set[int] = set()
+    for q in key.positions(_CUR_TRIGGERS):
+        starts.add(q)
+        p = q
+        while p > 0 and (low[p - 1] in _AMOUNT_CHARS or low[p - 1].isspace()):
+            p -= 1
+        for i in range(p, q):
+            if low[i].isdigit() and (i == p or low[i - 1] in " '-" or low[i - 1].isspace()):
+                starts.add(i)
+    return starts
+
+
 @dataclass(frozen=True)
 class PriceHit:
     """PriceHit: one quoted price with its duration and per-hour value in DKK."""
@@ -52,11 +96,18 @@ class PriceHit:
     text: str
 
 
-def _duration(text: str, lo: int, hi: int, start: int, end: int) -> float | str | None:
-    """Minutes of the nearest duration phrase within [lo, hi) around [start, end); "" when none."""
+def _duration(text: str, lo: int, hi: int, start: int, end: int, low: str | None = None) -> float | str | None:
+    """Minutes of the nearest duration phrase within [lo, hi) around [start, end); "" when none.
+
+    low (str): ``text.lower()`` when it has the same offsets; then duration regexes whose trigger words are
+    not in the window are skipped.
+    """
     best: tuple[int, float | None] | None = None
     window = text[lo:hi]
-    for rx, minutes in _DURATIONS:
+    window_low = low[lo:hi] if low is not None else None
+    for (rx, minutes), triggers in zip(_DURATIONS, _DURATION_TRIGGERS, strict=True):
+        if window_low is not None and triggers is not None and not any(t in window_low for t in triggers):
+            continue
         for m in rx.finditer(window):
             ms, me = m.start() + lo, m.end() + lo
             if ms < end and me > start:
@@ -78,23 +129,23 @@ def find_prices(text: str, *, rates: dict[str, float], night_hours: float, defau
     """
     if key is not None and not bare_ok and not key.has(_CUR_TRIGGERS):
         return []
-    matches = list(_MONEY.finditer(text))
+    exact = key is not None and key.exact
+    matches = finditer_at(_MONEY, text, _money_starts(key)) if exact else list(_MONEY.finditer(text))  # type: ignore[arg-type]
     if bare_ok and not matches:
         matches = [m for m in _BARE.finditer(text) if 50 <= float(re.sub(r"[^\d]", "", m.group())[:6] or 0) <= 50000]
     out: list[PriceHit] = []
     for k, m in enumerate(matches):
         amount_raw = m.group("a1") or m.group("a2")
         cur_raw = (m.groupdict().get("c1") or m.groupdict().get("c2") or "").lower()
-        parsed = Price.fromstring(amount_raw.replace(",-", ""))
-        if parsed.amount is None:
+        amount = _amount(amount_raw)
+        if amount is None:
             continue
-        amount = float(parsed.amount)
         currency = _CURRENCY.get(cur_raw, default_currency)
         lo = matches[k - 1].end() if k else max(0, m.start() - 40)
         lo = max(lo, m.start() - 40)
         hi = matches[k + 1].start() if k + 1 < len(matches) else m.end() + 40
         hi = min(hi, m.end() + 40)
-        minutes = _duration(text, lo, hi, m.start(), m.end())
+        minutes = _duration(text, lo, hi, m.start(), m.end(), key.low if exact else None)  # type: ignore[union-attr]
         if minutes == "":
             if not bare_ok and len(matches) > 1:
                 continue

@@ -42,8 +42,10 @@ from config.settings import AppSettings
 log = logging.getLogger(__name__)
 
 # Bump when extraction code changes behaviour: stored readings with another stamp are re-read.
-READER_VERSION = "reader.v2"
+READER_VERSION = "reader.v3"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Set to a dict to have ``read_ad`` add each step's CPU seconds to it (bench/extract.py --steps); None: off.
+STEP_SECONDS: dict[str, float] | None = None
 _MESSENGER_NEAR = re.compile(r"(whats\s?app|wa|signal|telegram|viber|imessage)\W{0,12}(?:\+|\d|$)", re.I)
 _MESSENGER_KIND = {"whatsapp": "whatsapp", "whats app": "whatsapp", "wa": "whatsapp", "signal": "signal",
                    "telegram": "telegram", "viber": "viber", "imessage": "imessage"}
@@ -210,11 +212,15 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
         if budget.over():
             out["skipped"].append({"step": name, "reason": f"[E203] per-ad time limit {cfg.time_limit_s}s reached"})
             return
+        clock = STEP_SECONDS
+        t0 = time.process_time() if clock is not None else 0.0
         try:
             fn()
         except Exception as exc:  # one extractor's failure must not lose the others' results
             log.exception("[E204] %s failed", name)
             out["errors"].append({"step": name, "error": f"[E204] {type(exc).__name__}: {exc}"[:500]})
+        if clock is not None:
+            clock[name] = clock.get(name, 0.0) + time.process_time() - t0
 
     phone_hits: list[PhoneHit] = []
     indicator_hits: list[dict[str, Any]] = []
@@ -280,7 +286,7 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
     def do_indicators() -> None:
         reader = build_nlp(out.get("language", "xx"), res.lexicons, res.lexicons.key)
         doc = reader.nlp.make_doc(ct.text)
-        for hit in find_indicators(doc, reader):
+        for hit in find_indicators(doc, reader, ct.text):
             os_, oe = ct.orig_span(hit.start, hit.end)
             src, s, e = locate(os_, oe)
             d = hit.as_dict()

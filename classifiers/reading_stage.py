@@ -55,18 +55,45 @@ def _nul_free(obj: Any) -> Any:
     return obj
 
 
+def _has_nul(obj: Any) -> bool:
+    """True when a NUL is in any string of ``obj``: a walk without copies, so clean readings are not rebuilt."""
+    if isinstance(obj, str):
+        return "\x00" in obj
+    if isinstance(obj, bytes | bytearray):
+        return b"\x00" in obj
+    if isinstance(obj, dict):
+        return any(_has_nul(v) for v in obj.values())
+    if isinstance(obj, list | tuple):
+        return any(_has_nul(v) for v in obj)
+    return False
+
+
+def input_has_nul(title: Any, text: Any, raw_fields: Any) -> bool:
+    """True unless title, text and raw fields are plain strings/JSON without NUL.
+
+    Why: every string of a reading is cut from these inputs or made by the reader (codes, E.164, reasons), so a
+    NUL-free input gives a NUL-free reading, and the stage need not walk each reading for one.
+    """
+    if not isinstance(title, str | None) or not isinstance(text, str | None):
+        return True
+    return _has_nul((title or "", text or "", raw_fields or {}))
+
+
 _FACT_FIELDS = tuple(f.name for f in fields(AdReading) if f.name != "indicators")
 
 
-def contact_rows(reading: AdReading) -> list[dict[str, Any]]:
-    """contact_rows: ``ad_contact`` values (kind phone | email | handle:<service>) of one reading."""
+def contact_rows(reading: AdReading, *, maybe_nul: bool = True) -> list[dict[str, Any]]:
+    """contact_rows: ``ad_contact`` values (kind phone | email | handle:<service>) of one reading.
+
+    maybe_nul (bool): False when the ad's input held no NUL, so the reading cannot hold one either.
+    """
     rows = [{"kind": "phone", "value": p["e164"], "obfuscated": bool(p["obfuscated"]),
              "evidence": p["raw"][:500] if p["source"] != "field" else f"field: {p['raw'][:200]}"}
             for p in reading.phones]
     rows += [{"kind": "email", "value": e[:200], "obfuscated": False, "evidence": None} for e in reading.emails]
     rows += [{"kind": f"handle:{h['kind']}", "value": h["value"][:200], "obfuscated": False, "evidence": None}
              for h in reading.handles]
-    return [_nul_free(r) for r in rows]
+    return [_nul_free(r) for r in rows] if maybe_nul and _has_nul(rows) else rows
 
 
 def hit_rows(reading: AdReading) -> list[dict[str, Any]]:
@@ -78,22 +105,40 @@ def hit_rows(reading: AdReading) -> list[dict[str, Any]]:
 def to_row(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res: Resources,
            duration_ms: float) -> AdReadingRow:
     """to_row (AdReadingRow): the ``ad_reading`` row of one reading."""
-    return AdReadingRow(**to_values(reading, version_id=version_id, ad_id=ad_id, site_id=site_id, res=res,
-                                    duration_ms=duration_ms))
+    values = to_values(reading, version_id=version_id, ad_id=ad_id, site_id=site_id, res=res, duration_ms=duration_ms)
+    values["facts"] = _nul_free(values["facts"])  # an ORM object holds plain lists, as after a reload
+    return AdReadingRow(**values)
 
 
 def to_values(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res: Resources,
-              duration_ms: float) -> dict[str, Any]:
-    """to_values (dict): the ``ad_reading`` column values of one reading (for bulk inserts)."""
-    # _nul_free copies into plain dicts and lists, so no as_dict() deep copy is needed first
-    facts = _nul_free({f: getattr(reading, f) for f in _FACT_FIELDS})
+              duration_ms: float, maybe_nul: bool = True) -> dict[str, Any]:
+    """to_values (dict): the ``ad_reading`` column values of one reading (for bulk inserts).
+
+    maybe_nul (bool): False when the ad's input held no NUL (see ``input_has_nul``): the walk is skipped.
+    """
+    # The row's JSON is written straight from the frozen reading (nothing mutates it); _nul_free copies only
+    # when a NUL must go.
+    facts = {f: getattr(reading, f) for f in _FACT_FIELDS}
+    if maybe_nul and _has_nul(facts):
+        facts = _nul_free(facts)
     return dict(
         ad_version_id=version_id, ad_id=ad_id, site_id=site_id, stamp=res.stamp, reader_version=READER_VERSION,
-        lexicon_versions=res.lexicons.versions(), language=reading.language, age=reading.age, city=reading.city,
+        lexicon_versions=_versions(res), language=reading.language, age=reading.age, city=reading.city,
         area=reading.area, price_dkk_per_hour=reading.price_dkk_per_hour, nationality=reading.nationality,
         facts=facts, n_indicators=len(reading.indicators), duration_ms=round(duration_ms, 3),
         status="partial" if reading.skipped or reading.errors else "ok",
     )
+
+
+_VERSIONS: dict[int, tuple[Resources, dict[str, int]]] = {}
+
+
+def _versions(res: Resources) -> dict[str, int]:
+    """Lexicon id -> version of ``res``, computed once per resources object (each row gets a copy)."""
+    got = _VERSIONS.get(id(res))
+    if got is None or got[0] is not res:
+        got = _VERSIONS[id(res)] = (res, res.lexicons.versions())
+    return dict(got[1])
 
 
 def process_readings(session: Session, settings: AppSettings, *, reprocess: bool = False,
@@ -120,9 +165,10 @@ def process_readings(session: Session, settings: AppSettings, *, reprocess: bool
                 t0 = time.perf_counter()
                 reading = read_ad(title, text, raw_fields or {}, settings=settings, resources=res)
                 ms = (time.perf_counter() - t0) * 1000
-                contacts, hits = contact_rows(reading), hit_rows(reading)
+                nul = input_has_nul(title, text, raw_fields)
+                contacts, hits = contact_rows(reading, maybe_nul=nul), hit_rows(reading)
                 batch.append((to_values(reading, version_id=vid, ad_id=ad_id, site_id=site_id, res=res,
-                                        duration_ms=ms), contacts, hits))
+                                        duration_ms=ms, maybe_nul=nul), contacts, hits))
                 stats.read += 1
                 stats.partial += bool(reading.skipped or reading.errors)
                 stats.errors += len(reading.errors)

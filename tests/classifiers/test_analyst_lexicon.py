@@ -75,3 +75,34 @@ def test_new_phrase_in_yaml_gives_new_hits_after_rerun(session: Session, setting
     readings = session.scalars(select(AdReading)).all()
     assert len(readings) == 1 and readings[0].stamp == res.stamp  # the old reading was replaced
     assert process_readings(session, ours, progress=False).read == 0  # nothing stale any more
+
+
+def test_new_token_patterns_fire_with_and_without_the_matcher(tmp_path: Path) -> None:
+    """A token pattern the evaluator runs itself and one only spaCy's Matcher knows (REGEX) both fire."""
+    from classifiers.nlp import build_nlp
+
+    cfg = tmp_path / "config"
+    shutil.copytree(REPO_CONFIG, cfg)
+    path = cfg / "lexicons" / "en" / "indicators.yaml"
+    src = path.read_text(encoding="utf-8")
+    src = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", src, count=1, flags=re.M)
+    src += """  - id: analyst_passing_through
+    code: MOVEMENT
+    description: Added by an analyst in a test.
+    patterns:
+      - [{LOWER: passing}, {LOWER: {IN: [through, thru]}}, {IS_TITLE: true}]
+      - [{LOWER: short}, {LOWER: {REGEX: "^stay(s|ing)?$"}}, {LOWER: in}]
+    examples:
+      positive: ["Passing through Odense", "short stay in Aarhus"]
+      negative: ["passing through", "no short stay in Aarhus"]
+"""
+    path.write_text(src, encoding="utf-8")
+    settings = AppSettings(env="test", config_dir=cfg)
+    res = load_resources(settings)
+    reader = build_nlp("en", res.lexicons)
+    assert None in reader.compiled and any(c is not None for c in reader.compiled)
+    for text in ("Sweet girl passing through Odense", "Short staying in Aarhus this week"):
+        reading = read_ad("", text, {}, settings=settings, resources=res)
+        assert any(h["indicator_id"] == "analyst_passing_through" for h in reading.indicators), text
+        doc = reader.nlp.make_doc(text)
+        assert sorted(reader.token_matches(doc)) == sorted(reader.matcher(doc))

@@ -96,3 +96,63 @@ def test_spoken_and_nationality() -> None:
     assert find_nationality("Jeg kommer fra Thailand", "text")[0].value == "TH"
     assert find_nationality("Spansk pige, ny i byen", "text")[0].value == "ES"
     assert find_nationality("English speaking girl", "text") == []
+
+
+# ---------------------------------------------------------------- positional regex runs equal plain finditer
+# Ages, nationality, spoken languages, prices and places try their regexes only where a match can start
+# (normalize.finditer_at). These tests compare with the plain scans on generated texts and a demo market.
+_POS_VOCAB = ["22", "5", "19", "år", "-", "årig", "aar", "yo", "y.o.", "y/o", "yrs.", "years", "jaar", "age",
+              "Age:", "alder", "I'm", "i", "am", "im", "jeg er", "kun", "only", "just turned", "turned", "lige fyldt",
+              "knap", "barely", "twenty", "two", "toogtyve", "to og tyve", "twenty-two", "experience", "siden",
+              "Nationality:", "origin", "from", "fra", "born in", "kommer fra", "Romanian", "rumænsk", "rumænske",
+              "Thai", "Romania", "pige", "girl", "sweet", "speak", "speaking", "Languages:", "taler", "English",
+              "dansk", "500", "1.500", "1 500", "2'000", "1500,-", ",-", "kr", "KR.", "DKK", "€", "EUR", "$", "£",
+              "time", "København", "Kbh", "Ø", "Vesterbro", "Aarhus", "C", "St.", "ÅR", "İ", "x", "\n", ",", "."]
+
+
+def _positional_equal(text: str) -> None:
+    from classifiers.facts import (
+        _AGE_STRONG,
+        _SPEAK_RE,
+        _SPEAK_TRIGGERS,
+        _age_starts,
+        _nat_starts,
+        load_gazetteer,
+        load_people,
+    )
+    from classifiers.normalize import finditer_at, lowered
+    from classifiers.prices import _MONEY, _money_starts
+    from config.settings import AppSettings
+
+    key = lowered(text)
+    if not key.exact:  # such texts always take the plain scans
+        return
+    spans = lambda ms: [m.span() for m in ms]  # noqa: E731
+    for k, rx in enumerate(_AGE_STRONG):
+        assert spans(finditer_at(rx, text, _age_starts(k, key))) == spans(rx.finditer(text)), (k, text)
+    people = load_people()
+    for k, rx in enumerate(people.nat_patterns):
+        assert spans(finditer_at(rx, text, _nat_starts(k, people, key))) == spans(rx.finditer(text)), (k, text)
+    assert spans(finditer_at(_SPEAK_RE, text, key.positions(_SPEAK_TRIGGERS))) == spans(_SPEAK_RE.finditer(text))
+    assert spans(finditer_at(_MONEY, text, _money_starts(key))) == spans(_MONEY.finditer(text)), text
+    gaz = load_gazetteer(AppSettings(env="test").config_dir / "gazetteer" / "dk.yaml")
+    plain = [(m.value, m.start, m.end) for m in gaz.find(text, "")]
+    assert [(m.value, m.start, m.end) for m in gaz.find(text, "", key)] == plain, text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_POS_VOCAB), st.sampled_from(["", " ", " ", "  ", "-", "\n", ". ", ", "])),
+                min_size=1, max_size=12))
+def test_property_positional_scans_equal_plain(parts: list[tuple[str, str]]) -> None:
+    _positional_equal("".join(w + sep for w, sep in parts))
+
+
+def test_positional_scans_equal_plain_on_demo_market() -> None:
+    from classifiers.normalize import clean
+    from crawler.demo_site import build_corpus  # tests only: classifiers must not import crawler
+
+    corpus = build_corpus(seed=5, n_ads=300, n_nights=1)
+    for ad in corpus.ads:
+        if ad.present(1):
+            c = ad.content(1)
+            _positional_equal(clean(f"{c.title}\n\n{c.body}").text)

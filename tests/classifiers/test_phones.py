@@ -125,3 +125,47 @@ def test_property_facts_are_not_phones(age: int, cm: int, kg: int, price: int, d
     text = (f"Anna, {age} år, {cm} cm, {kg} kg. Pris {price} kr pr time, {price // 2} kr 30 min. "
             f"Opdateret {d:02d}.{m:02d}.{y}, åben 10-22.")
     assert find_phones(text, region="DK") == []
+
+
+def test_plain_region_rule_equals_the_library() -> None:
+    """The metadata-built Danish rule (no phonenumbers.parse) gives exactly the library's E.164 or None."""
+    import random
+
+    from classifiers.phones import _library_parse, _parse, _plain_e164, _plain_rule
+
+    assert _plain_rule("DK") is not None
+    rng = random.Random(7)
+    fast = 0
+    for prefix in range(0, 10000, 3):  # every 4-digit prefix class of an 8-digit national number
+        digits = f"{prefix:04d}{rng.randrange(10000):04d}"
+        for cand in (digits, "+45" + digits, digits[:7], digits + "9", "+45" + digits + "9", "45" + digits[:6],
+                     "+46" + digits):
+            plain = _plain_e164(cand, "DK")
+            if plain is not None:
+                fast += 1
+                assert (plain or None) == _library_parse(cand, "DK"), cand
+            assert _parse(cand, "DK") == _library_parse(cand, "DK"), cand
+    assert fast > 5000  # the rule is really used
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789+", min_size=1, max_size=14), st.sampled_from(["DK", "SE", "NO", "US", "DE"]))
+def test_property_plain_rule_never_disagrees(candidate: str, region: str) -> None:
+    from classifiers.phones import _library_parse, _parse
+
+    assert _parse.__wrapped__(candidate, region) == _library_parse(candidate, region)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["tel:", "TEL:", "sms:", "callto:", "https://wa.me/", "wa.me/", "http://www.wa.me/"]),
+       st.sampled_from(["", "+", "00"]), st.text(alphabet="0123456789", min_size=6, max_size=20))
+def test_property_link_field_fast_path_equals_find_phones(prefix: str, plus: str, digits: str) -> None:
+    """parse_field's shortcut for a bare tel:/wa.me link gives what the full reader gives."""
+    from classifiers.phones import _LINK_FIELD
+
+    value = prefix + plus + digits
+    slow = find_phones(value, region="DK", source="field")
+    if _LINK_FIELD.fullmatch(value) and slow:
+        assert parse_field(value, region="DK") == slow, value
+    for v in ("tel:+4520123456", "https://wa.me/4520123456", "tel:20123456"):
+        assert parse_field(v, region="DK") == find_phones(v, region="DK", source="field")

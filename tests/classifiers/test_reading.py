@@ -106,3 +106,40 @@ def test_bad_raw_fields(read_settings, resources) -> None:
                 settings=read_settings, resources=resources)
     assert r.errors == ()
     assert "+4520123456" in {p["e164"] for p in r.phones}
+
+
+# ---------------------------------------------------------------- the ad's language
+_LANGS = ("danish", "english", "swedish", "german", "romanian")
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Hej skat, jeg er en sød pige og jeg venter på dig her i byen, ring til mig", "da"),
+    ("Hi there, I am a sweet girl and I am waiting for you here in the city, call me", "en"),
+])
+def test_function_word_vote_decides_clear_text(text: str, want: str) -> None:
+    from classifiers.language import _by_stopwords, detect_language
+
+    assert _by_stopwords(text, _LANGS) == want
+    assert detect_language(text, languages=_LANGS, min_confidence=0.55, max_chars=400) == want
+
+
+@pytest.mark.parametrize("lang", ["sv", "de", "ro", "nb", "nl", "it", "pl", "fr", "es", "pt", "tr"])
+def test_function_word_vote_leaves_other_languages_to_lingua(lang: str) -> None:
+    """spaCy's example sentences of other languages are never called Danish or English by the vote."""
+    import importlib
+
+    from classifiers.language import _by_stopwords
+
+    sentences = importlib.import_module(f"spacy.lang.{lang}.examples").sentences
+    for i in range(len(sentences)):
+        sample = " ".join(sentences[i:] + sentences[:i])[:400]
+        assert _by_stopwords(sample, _LANGS) is None, (lang, sample)
+
+
+def test_vote_abstains_on_mixed_text_and_unknown_language_sets() -> None:
+    from classifiers.language import _by_stopwords
+
+    mixed = "Jeg er 22 år og bor på Vesterbro. I speak English and a little German. Ring til mig, call me."
+    assert _by_stopwords(mixed, _LANGS) is None
+    # a configured language the vote has no words for: lingua always decides
+    assert _by_stopwords("Hej skat, jeg er en sød pige og jeg venter på dig", ("danish", "english", "polish")) is None

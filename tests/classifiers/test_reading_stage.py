@@ -78,3 +78,48 @@ def test_low_price_against_market(session: Session, settings: AppSettings) -> No
     assert stats.low_price == 1
     hit = session.scalars(select(IndicatorHit).where(IndicatorHit.code == "LOW_PRICE")).one()
     assert hit.ad_version_id == cheap.id and "Aarhus" in hit.text
+
+
+def test_batched_rows_point_at_their_own_reading(session: Session, settings: AppSettings) -> None:
+    """The batch insert matches new reading ids back by version: every contact and hit row sits under the
+    reading of its own ad version, also across batches and for versions written twice (two stamps)."""
+    from storage.reading_repo import replace_readings
+
+    session.add(Site(id="demo", name="Demo"))
+    session.flush()
+    versions = [_add_ad(session, str(i), f"Mia {20 + i} ny i byen", f"Ring 20 12 34 {10 + i}") for i in range(7)]
+    session.commit()
+    assert process_readings(session, settings, progress=False, batch_size=3).read == 7
+    for v in versions:
+        rid = session.scalars(select(AdReading.id).where(AdReading.ad_version_id == v.id)).one()
+        owners = set(session.scalars(select(AdContact.reading_id).where(AdContact.ad_version_id == v.id)))
+        owners |= set(session.scalars(select(IndicatorHit.reading_id).where(IndicatorHit.ad_version_id == v.id)))
+        assert owners == {rid}
+    # the same version twice in one batch (two stamps): ids keep the parameter order
+    base = {"ad_id": versions[0].ad_id, "site_id": "demo", "reader_version": "x", "lexicon_versions": {},
+            "language": "da", "facts": {}, "n_indicators": 0, "duration_ms": 0.0, "status": "ok"}
+    items = [({**base, "ad_version_id": versions[0].id, "stamp": stamp},
+              [{"kind": "phone", "value": f"+45{stamp}", "obfuscated": False, "evidence": None}], [])
+             for stamp in ("s1", "s2")]
+    replace_readings(session=session, items=items)
+    session.commit()
+    for stamp in ("s1", "s2"):
+        rid = session.scalars(select(AdReading.id).where(AdReading.stamp == stamp)).one()
+        assert session.scalars(select(AdContact.value).where(AdContact.reading_id == rid)).all() == [f"+45{stamp}"]
+
+
+def test_nul_in_the_input_never_reaches_the_rows(settings: AppSettings) -> None:
+    """PostgreSQL rejects NUL in text and JSONB: a reading of an input with NUL is cleaned before writing."""
+    from classifiers.reading import load_resources, read_ad
+    from classifiers.reading_stage import _has_nul, contact_rows, hit_rows, input_has_nul, to_values
+
+    assert input_has_nul("a", "b\x00", {}) and input_has_nul("a", "b", {"phones": ["2\x00"]})
+    assert not input_has_nul("a", "b", {"phones": ["20123456"]}) and input_has_nul(b"a", "b", {})
+    res = load_resources(settings)
+    title, text, raw = "Ny\x00 i byen", "Ring 20\x00 12 34 56 nu", {"phones": ["tel:+45\x0020123457"]}
+    reading = read_ad(title, text, raw, settings=settings, resources=res)
+    nul = input_has_nul(title, text, raw)
+    values = to_values(reading, version_id=1, ad_id=1, site_id="demo", res=res, duration_ms=1.0, maybe_nul=nul)
+    rows = contact_rows(reading, maybe_nul=nul) + hit_rows(reading)
+    assert reading.phones and rows
+    assert _has_nul(reading.as_dict()) and not _has_nul(values) and not _has_nul(rows)

@@ -86,3 +86,57 @@ def test_prefiltered_token_patterns_on_more_texts(resources: Resources) -> None:
         for t in texts:
             doc = reader.nlp.make_doc(t)
             assert sorted(reader.token_matches(doc)) == sorted(reader.matcher(doc)), (lang, t)
+
+
+def _pattern_words(resources: Resources) -> list[str]:
+    """Every literal word of every lexicon token pattern, plus numbers, case variants and separators."""
+    words: set[str] = set()
+    for lexicon in resources.lexicons.lexicons:
+        for ind in lexicon.indicators:
+            for pattern in ind.patterns:
+                for tok in pattern:
+                    for attr in ("LOWER", "NORM", "ORTH", "TEXT"):
+                        val = tok.get(attr)
+                        if isinstance(val, str):
+                            words.add(val)
+                        elif isinstance(val, dict):
+                            words.update(str(x) for x in val.get("IN", []))
+    base = sorted(words)
+    return base + [w.title() for w in base[:40]] + [w.upper() for w in base[:40]] + [
+        "3", "18", "three", "ODENSE", "Odense", "x", ",", ".", "!", "-", "\n", "  ", "kondom", "girls", "ab"]
+
+
+def test_compiled_token_patterns_equal_matcher_on_generated_docs(resources: Resources) -> None:
+    """Patterns run without the Matcher (nlp.compile_pattern) give the Matcher's (key, start, end) set."""
+    import random
+
+    words = _pattern_words(resources)
+    rng = random.Random(11)
+    for lang in ("da", "en", "xx"):
+        reader = build_nlp(lang, resources.lexicons)
+        assert any(c is not None for c in reader.compiled)
+        for _ in range(700):
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 14)))
+            doc = reader.nlp.make_doc(text)
+            assert sorted(reader.token_matches(doc)) == sorted(reader.matcher(doc)), (lang, text)
+
+
+def test_compile_pattern_leaves_unknown_features_to_the_matcher() -> None:
+    import spacy
+
+    from classifiers.nlp import compile_pattern
+
+    strings = spacy.blank("en").vocab.strings
+    assert compile_pattern([{"LOWER": "new"}, {"IS_TITLE": True, "OP": "?"}, {"LENGTH": {">=": 3}}], strings)
+    for pattern in ([{"LOWER": "new"}, {"LOWER": {"REGEX": "^to"}}], [{"LOWER": "new"}, {"IS_ALPHA": True, "OP": "+"}],
+                    [{"LOWER": "new"}, {"POS": "NOUN"}], [{"LOWER": "new", "OP": "?"}], [{"_": {"x": 1}}]):
+        assert compile_pattern(pattern, strings) is None, pattern
+
+
+def test_find_indicators_with_text_equals_without(resources: Resources) -> None:
+    from classifiers.indicators import find_indicators
+
+    reader = build_nlp("en", resources.lexicons)
+    for text in ("Not new in town, but we have new girls", "Only 3 days in Odense! no condom", "NEW IN AALBORG"):
+        doc = reader.nlp.make_doc(text)
+        assert find_indicators(doc, reader, text) == find_indicators(doc, reader)

@@ -27,7 +27,7 @@ Promise.all([hit("/api/public.json"), hit("/private/phone.json"),
 class _Site(BaseHTTPRequestHandler):
     seen: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         type(self).seen.append(self.headers.get("Host", "") + self.path)
         if self.path == "/robots.txt":
             body, ctype = b"User-agent: *\nDisallow: /private/\n", "text/plain"
