@@ -376,7 +376,10 @@ def _best_windows(run: list[_Group], region: str, used: set[int], allow_soft: bo
                 if not _window_ok(window, digits):
                     continue
                 implied = len(window) > 1 and window[0].digits in _country_codes() and not window[1].soft
-                nanp = [len(g.digits) for g in window] == [3, 3, 4] or any(g.disguised for g in window)
+                # North American shape: 3-3-4 groups, disguised digits, or digits spaced one by one
+                # ("4 8 0 - 2 6 7 - 1 9 0 4"), whose real grouping the spacing hides.
+                nanp = ([len(g.digits) for g in window] == [3, 3, 4] or any(g.disguised for g in window)
+                        or all(len(g.digits) == 1 for g in window))
                 e164 = parse_number(digits, plus=window[0].plus, region=region, implied_plus=implied,
                                     fallback_regions=FALLBACK_REGIONS if nanp and len(digits) == 10 else ())
                 if e164:

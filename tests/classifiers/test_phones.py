@@ -13,6 +13,8 @@ DK = "+4520123456"
 
 @pytest.mark.parametrize(("text", "e164", "obfuscated"), [
     ("for80 2sixseven one9zerofor", "+14802671904", True),  # public US escort-ad case
+    ("call 4 8 0 - 2 6 7 - 1 9 0 4", "+14802671904", True),  # spaced one by one: not a Danish 8-digit prefix
+    ("4 8 0 2 6 7 1 9 0 4 text me", "+14802671904", True),
     ("2O one2 34 fem6", DK, True),
     ("Ring 20 12 34 56", DK, False),
     ("ring: 20-12-34-56 efter kl 12", DK, False),
