@@ -193,6 +193,10 @@ class Politeness(StrictModel):
     autothrottle: bool = True
     obey_robots: bool = True
     legal_basis: str | None = Field(None, description="Required when obey_robots is false.")
+    robots_in_browser: bool = Field(False, description=(
+        "Also apply robots.txt to the requests a rendered page's own scripts make (e.g. a 'show number' "
+        "XHR). Off by default: those are part of viewing a page robots.txt allows, as a visitor's browser "
+        "would; other hosts are refused either way."))
     timeout_s: float = Field(30, gt=0, le=300)
     retries: int = Field(4, ge=0, le=20)
     user_agent: str | None = None

@@ -5,8 +5,9 @@ Chromium makes more: its scripts call APIs ("show number" endpoints), load track
 guard those requests would ignore the site's robots.txt and reach third parties (announcing the crawler to
 ad networks). The guard runs as scrapy-playwright's ``PLAYWRIGHT_ABORT_REQUEST`` predicate for every
 browser request: images, fonts and media are never fetched (the photo pipeline fetches photos itself),
-hosts outside the site's ``allowed_domains`` are refused, and same-site requests follow the site's
-robots.txt when the site obeys it.
+hosts outside the site's ``allowed_domains`` are always refused, and same-site requests follow the site's
+robots.txt when the site file asks for it (``politeness.robots_in_browser``; the page itself was already
+checked by Scrapy, and its scripts' calls are part of viewing it, as in a visitor's browser).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class BrowserRequestGuard:
 
     @classmethod
     def for_site(cls, site: SiteDefinition, user_agent: str) -> BrowserRequestGuard:
-        return cls(allowed_domains=site.allowed_domains, obey_robots=site.politeness.obey_robots,
+        pol = site.politeness
+        return cls(allowed_domains=site.allowed_domains, obey_robots=pol.obey_robots and pol.robots_in_browser,
                    user_agent=user_agent)
 
     async def __call__(self, request: Any) -> bool:

@@ -47,6 +47,16 @@ def test_minimal_site_gets_documented_defaults(tmp_path: Path) -> None:
     assert site.politeness.concurrency == 4 and site.politeness.download_delay == 0.5
     assert site.removed_statuses == [404, 410] and site.recheck_unlisted is True
     assert site.listing.item_links[0].css == "a.ad::attr(href)" and site.ad.render == "http"
+    assert site.politeness.robots_in_browser is False
+
+
+def test_browser_guard_follows_the_site_file(tmp_path: Path) -> None:
+    from crawler.browser_guard import BrowserRequestGuard
+
+    default = BrowserRequestGuard.for_site(load_site_file(write(tmp_path, MINIMAL)), "ua")
+    strict = BrowserRequestGuard.for_site(load_site_file(write(
+        tmp_path, {**MINIMAL, "id": "strict", "politeness": {"robots_in_browser": True}}, name="strict")), "ua")
+    assert default.allowed_domains == ["board.example"] and not default.obey_robots and strict.obey_robots
 
 
 def test_unknown_key_is_rejected(tmp_path: Path) -> None:
