@@ -850,6 +850,8 @@ class NetworkView:
     graph: dict[str, Any]
     timeline: list[CityStay]
     indicators: list[Any]
+    size: int = 0  # ads in the network (``ads`` is one page of them)
+    offset: int = 0  # position of ``ads[0]`` among the network's ads, by id
 
 
 def _analyst_merges(session: Session, shown: set[int], nodes: list[dict[str, Any]],
@@ -870,12 +872,14 @@ def _analyst_merges(session: Session, shown: set[int], nodes: list[dict[str, Any
             links.extend({"source": key, "target": f"ad:{end}", "kind": "analyst"} for end in (min(a), min(b)))
 
 
-def network(*, session: Session, cluster_id: int, max_ads: int = 300) -> NetworkView | None:
+def network(*, session: Session, cluster_id: int, max_ads: int = 300, offset: int = 0) -> NetworkView | None:
+    """network (NetworkView | None): one page (``max_ads`` from ``offset``, by ad id) of a network's ads,
+    with the graph and city timeline of that page."""
     cluster = session.get(Cluster, cluster_id)
     if cluster is None:
         return None
     ad_ids = list(session.scalars(select(AdCluster.ad_id).where(AdCluster.cluster_id == cluster_id)
-                                  .order_by(AdCluster.ad_id).limit(max_ads)))
+                                  .order_by(AdCluster.ad_id).offset(offset).limit(max_ads)))
     ads = _ad_rows(session, ad_ids)
     edges = list(session.scalars(select(AdEdge).where(AdEdge.ad_a.in_(ad_ids), AdEdge.ad_b.in_(ad_ids))
                                  .limit(3000))) if ad_ids else []
@@ -909,7 +913,8 @@ def network(*, session: Session, cluster_id: int, max_ads: int = 300) -> Network
     return NetworkView(id=cluster_id, risk=score.score if score else None,
                        explanation=explanation_lines(score.explanation) if score else [], ads=ads,
                        graph={"nodes": nodes, "links": list(uniq.values())},
-                       timeline=sorted(stays.values(), key=lambda s: s.first), indicators=indicators)
+                       timeline=sorted(stays.values(), key=lambda s: s.first), indicators=indicators,
+                       size=cluster.size, offset=offset)
 
 
 # ----------------------------------------------------------------------------------------------- leads

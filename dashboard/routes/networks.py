@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from dashboard import audit
@@ -21,6 +21,7 @@ from storage.models.people import LABEL_VALUES, User
 router = APIRouter(include_in_schema=False)
 
 NOTE = 2000  # longest note or reason accepted
+PAGE_ADS = 300  # ads listed (and selectable for a split) per network page
 
 
 @router.get("/networks")
@@ -30,20 +31,23 @@ def networks_page(request: Request, session: SessionDep, user: AnalystUser) -> R
 
 
 def _network_page(request: Request, session: SessionDep, cluster_id: int, *, error: str | None = None,
-                  status_code: int = 200) -> Response:
-    net = people_repo.network(session=session, cluster_id=cluster_id)
+                  status_code: int = 200, page: int = 1) -> Response:
+    net = people_repo.network(session=session, cluster_id=cluster_id, max_ads=PAGE_ADS,
+                              offset=(page - 1) * PAGE_ADS)
     if net is None:
         raise HTTPException(404)
     decisions = decision_repo.decisions_for(session=session, cluster_id=cluster_id, ad_ids=[a.id for a in net.ads])
     return render(request, "network.html", {"net": net, "label_values": LABEL_VALUES,
                                             "labels": people_repo.labels_for(session=session, cluster_id=cluster_id),
-                                            "decisions": decisions, "decision_error": error},
+                                            "decisions": decisions, "decision_error": error,
+                                            "page": page, "pages": max(1, -(-net.size // PAGE_ADS))},
                   status_code=status_code)
 
 
 @router.get("/networks/{cluster_id}")
-def network_page(request: Request, session: SessionDep, user: AnalystUser, cluster_id: DbId) -> Response:
-    return _network_page(request, session, cluster_id)
+def network_page(request: Request, session: SessionDep, user: AnalystUser, cluster_id: DbId,
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+    return _network_page(request, session, cluster_id, page=page)
 
 
 @router.get("/networks/{cluster_id}/graph.json")

@@ -168,3 +168,23 @@ def test_merged_network_graph_draws_the_analyst_link(client_for, seeded: Seeded,
     ends = {int(lk["target"].split(":")[1]) for lk in graph["links"] if lk["source"] == analyst[0]["id"]}
     assert len(ends) == 2 and ends & set(seeded.ads[7:9]) and ends & set(seeded.ads[:4])
     assert all(cl[a] == merged for a in ends)
+
+
+def test_large_network_pages_its_ads(client_for, seeded: Seeded, monkeypatch) -> None:
+    """A network larger than one page: the header counts every ad, the table pages through them, and each
+    page's ads can be selected for a split."""
+    from dashboard.routes import networks
+
+    monkeypatch.setattr(networks, "PAGE_ADS", 3)
+    anna = client_for("anna")
+    net = f"/networks/{seeded.cluster_id}"
+    first = page(anna.get(net))
+    boxes = [int(b.get("value")) for b in first.cssselect("input[name=ad_id]")]
+    assert boxes == seeded.ads[:3]
+    assert first.cssselect(".pagehead .muted")[0].text_content().strip().startswith("4 ")
+    pager = first.cssselect("#network-pages")[0]
+    assert "1–3" in pager.text_content() and pager.cssselect(f"a[href='{net}?page=2']")
+    second = page(anna.get(net, params={"page": 2}))
+    assert [int(b.get("value")) for b in second.cssselect("input[name=ad_id]")] == seeded.ads[3:4]
+    assert second.cssselect(f"#network-pages a[href='{net}?page=1']")
+    assert anna.get(net, params={"page": 0}).status_code == 422
