@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 import typer
+from sqlalchemy.orm import Session
 
 from adwatch.context import console, load_settings, session_scope
 from dashboard.auth import hash_password
 from storage import people_repo
-from storage.models.people import ROLES
+from storage.models.people import ROLES, User
 
 users_app = typer.Typer(no_args_is_help=True, help="Dashboard users: admin, analyst, outreach.")
 
@@ -58,15 +59,21 @@ def users_list() -> None:
             typer.echo(f"{user.username}\t{user.role}\t{status}\t{last}")
 
 
+def _user_or_exit(session: Session, name: str) -> User:
+    """_user_or_exit (User): the named account, or a red message and exit code 1."""
+    user = people_repo.get_user_by_name(session=session, username=name)
+    if user is None:
+        console.print(f"[red]no user {name!r}[/red]")
+        raise typer.Exit(1)
+    return user
+
+
 @users_app.command("disable")
 def users_disable(name: str = typer.Argument(..., help="Username.")) -> None:
     """Disable a user; their open sessions end at once."""
     settings = load_settings()
     with session_scope(settings) as session:
-        user = people_repo.get_user_by_name(session=session, username=name)
-        if user is None:
-            console.print(f"[red]no user {name!r}[/red]")
-            raise typer.Exit(1)
+        user = _user_or_exit(session, name)
         people_repo.set_user_active(session=session, user=user, active=False)
         session.commit()
         console.print(f"[green]disabled {name}[/green]")
@@ -78,10 +85,7 @@ def users_email(name: str = typer.Argument(..., help="Username."),
     """Set (or remove) the address a user's saved-search alerts are e-mailed to."""
     settings = load_settings()
     with session_scope(settings) as session:
-        user = people_repo.get_user_by_name(session=session, username=name)
-        if user is None:
-            console.print(f"[red]no user {name!r}[/red]")
-            raise typer.Exit(1)
+        user = _user_or_exit(session, name)
         try:
             people_repo.set_user_email(session=session, user=user, email=address)
         except ValueError as exc:
