@@ -10,7 +10,7 @@ revoke.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,6 +102,20 @@ def _request_relink(session: Session, decision_id: int, requested_by: str) -> No
     session.add(RelinkRequest(decision_id=decision_id, requested_by=requested_by[:64]))
 
 
+def _save(session: Session, d: ClusterDecision, *, user_id: int | None, requested_by: str,
+          supersedes: Callable[[], list[ClusterDecision]]) -> list[ClusterDecision]:
+    """_save (revoked decisions): store ``d``, revoke the active decisions it contradicts (newer wins, with
+    the reason recorded) and request a relink; ``supersedes`` lists them once ``d`` has its id."""
+    session.add(d)
+    session.flush()
+    revoked = supersedes()
+    for old in revoked:
+        _revoke(old, user_id=user_id, reason=f"superseded by {d.action} #{d.id}")
+    _request_relink(session, d.id, requested_by)
+    session.flush()
+    return revoked
+
+
 def record_merge(*, session: Session, cluster_id: int, other_cluster_id: int, user_id: int | None,
                  requested_by: str, note: str = "") -> tuple[ClusterDecision, list[ClusterDecision]]:
     """record_merge ((decision, revoked splits)): network ``other_cluster_id`` joins ``cluster_id`` from the
@@ -112,15 +126,9 @@ def record_merge(*, session: Session, cluster_id: int, other_cluster_id: int, us
     side_b = _existing_ads(session, other_cluster_id, status=422)
     d = ClusterDecision(action="merge", cluster_id=cluster_id, other_cluster_id=other_cluster_id, side_a=side_a,
                         side_b=side_b, note=_clean(note), user_id=user_id)
-    session.add(d)
-    session.flush()
     a, b = set(side_a), set(side_b)
-    revoked = [s for s in _active(session, "split") if merge_joins_split(a, b, set(s.side_a), set(s.side_b))]
-    for s in revoked:
-        _revoke(s, user_id=user_id, reason=f"superseded by merge #{d.id}")
-    _request_relink(session, d.id, requested_by)
-    session.flush()
-    return d, revoked
+    return d, _save(session, d, user_id=user_id, requested_by=requested_by, supersedes=lambda: [
+        s for s in _active(session, "split") if merge_joins_split(a, b, set(s.side_a), set(s.side_b))])
 
 
 def record_split(*, session: Session, cluster_id: int, ad_ids: Iterable[int], user_id: int | None,
@@ -140,16 +148,10 @@ def record_split(*, session: Session, cluster_id: int, ad_ids: Iterable[int], us
         raise DecisionError("E604", "a split must leave at least one ad in the network")
     d = ClusterDecision(action="split", cluster_id=cluster_id, other_cluster_id=None, side_a=selected,
                         side_b=rest, note=_clean(note), user_id=user_id)
-    session.add(d)
-    session.flush()
     s, r = set(selected), set(rest)
-    revoked = [m for m in _active(session, "merge") if split_separates_merge(s, r, set(m.side_a), set(m.side_b))]
-    revoked += [o for o in _active(session, "split") if o.id != d.id and spans(s, set(o.side_a), set(o.side_b))]
-    for m in revoked:
-        _revoke(m, user_id=user_id, reason=f"superseded by split #{d.id}")
-    _request_relink(session, d.id, requested_by)
-    session.flush()
-    return d, revoked
+    return d, _save(session, d, user_id=user_id, requested_by=requested_by, supersedes=lambda: [
+        *(m for m in _active(session, "merge") if split_separates_merge(s, r, set(m.side_a), set(m.side_b))),
+        *(o for o in _active(session, "split") if o.id != d.id and spans(s, set(o.side_a), set(o.side_b)))])
 
 
 def revoke_decision(*, session: Session, decision_id: int, user_id: int | None, requested_by: str,
