@@ -56,12 +56,13 @@ class _Tokens:
     def __init__(self, doc: Doc, text: str) -> None:
         self.doc = doc
         self.text = text
-        self.idx: list[list[int]] = doc.to_array([IDX, LENGTH]).tolist() if len(doc) else []
+        self.idx: list[int] = doc.to_array([IDX, LENGTH]).ravel().tolist() if len(doc) else []  # idx, length, ...
         self._facts: dict[int, tuple[str, bool, bool, int, int, bool, bool, bool]] = {}
 
     def span(self, s: int, e: int) -> tuple[int, int]:
         """(start_char, end_char) of tokens s..e-1, as ``doc[s:e]`` gives them."""
-        return self.idx[s][0], self.idx[e - 1][0] + self.idx[e - 1][1]
+        idx = self.idx
+        return idx[2 * s], idx[2 * e - 2] + idx[2 * e - 1]
 
     def facts(self, i: int) -> tuple[str, bool, bool, int, int, bool, bool, bool]:
         """(text, is_punct, is_space, norm hash, lower hash, is_title, is_lower, is_alpha) of token ``i``."""

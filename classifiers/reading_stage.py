@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -16,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.orm import Session
 
 from classifiers.market import update_low_price
-from classifiers.reading import READER_VERSION, AdReading, Resources, load_resources, read_ad
+from classifiers.reading import READER_VERSION, AdReading, Resources, load_resources
+from classifiers.reading_pool import MIN_ADS, ReadingPool, Result, Row, read_rows, resolve_jobs
 from config.settings import AppSettings
 from storage.models.reading import AdReading as AdReadingRow
 from storage.reading_repo import count_unread, replace_readings, unread_versions
@@ -142,44 +145,77 @@ def _versions(res: Resources) -> dict[str, int]:
 
 
 def process_readings(session: Session, settings: AppSettings, *, reprocess: bool = False,
-                     progress: bool = True, batch_size: int = BATCH) -> Stats:
-    """process_readings (Stats): read stale (or, with ``reprocess``, all) ad versions; then LOW_PRICE."""
+                     progress: bool = True, batch_size: int = BATCH, jobs: int | None = None) -> Stats:
+    """process_readings (Stats): read stale (or, with ``reprocess``, all) ad versions; then LOW_PRICE.
+
+    jobs (int): worker processes reading ads (0 = one per core); None = ``settings.read_jobs``, used only when
+    at least ``reading_pool.MIN_ADS`` ads wait (below that, starting the workers costs more than it saves).
+    """
     res = load_resources(settings)
     stats = Stats(stamp=res.stamp)
     total = count_unread(session=session, stamp=res.stamp, reprocess=reprocess)
-    log.info("reading %d ad versions (stamp %s, lexicons %s, db %s)", total, res.stamp, res.lexicons.versions(),
-             session.get_bind().dialect.name)
+    workers = resolve_jobs(settings.read_jobs if jobs is None else jobs)
+    if jobs is None and total < MIN_ADS:
+        workers = 1
+    log.info("reading %d ad versions (stamp %s, lexicons %s, db %s, %d process(es))", total, res.stamp,
+             res.lexicons.versions(), session.get_bind().dialect.name, workers)
     started = time.perf_counter()
     bar = Progress(TextColumn("reading ads"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    disable=not progress, transient=False)
+    pool = ReadingPool(settings, workers) if workers > 1 else None
+    broken = False
+
+    def readings(rows: list[Row], futures: list[Any] | None) -> list[Result]:
+        nonlocal broken
+        if futures is not None and not broken:
+            try:
+                return list(ReadingPool.results(futures))
+            except BrokenProcessPool:  # a worker died (killed, out of memory): read the rest here
+                log.exception("[E206] a reading worker died; reading the remaining ads in this process")
+                broken = True
+                if pool is not None:
+                    pool.broken = True
+        return read_rows(rows, settings, res)
+
+    def write(rows: list[Any], futures: list[Any] | None) -> None:
+        batch: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = []
+        results = readings([(vid, title, text, raw) for vid, _a, _s, title, text, raw in rows], futures)
+        for (vid, ad_id, site_id, title, text, raw_fields), (_vid, reading, ms) in zip(rows, results, strict=True):
+            nul = input_has_nul(title, text, raw_fields)
+            contacts, hits = contact_rows(reading, maybe_nul=nul), hit_rows(reading)
+            batch.append((to_values(reading, version_id=vid, ad_id=ad_id, site_id=site_id, res=res,
+                                    duration_ms=ms, maybe_nul=nul), contacts, hits))
+            stats.read += 1
+            stats.partial += bool(reading.skipped or reading.errors)
+            stats.errors += len(reading.errors)
+            stats.contacts += len(contacts)
+            stats.hits += len(hits)
+            for h in hits:
+                stats.by_code[h["code"]] = stats.by_code.get(h["code"], 0) + 1
+        replace_readings(session=session, items=batch)
+        session.commit()
+        bar.advance(task, len(rows))
+
     last_id = 0
-    with bar:
+    with bar, pool or nullcontext():
         task = bar.add_task("read", total=total)
-        while True:
-            rows = unread_versions(session=session, stamp=res.stamp, after_id=last_id, limit=batch_size,
-                                   reprocess=reprocess)
+        pending: tuple[list[Any], list[Any] | None] | None = None
+        while True:  # the workers read batch k+1 while this process writes batch k
+            rows = list(unread_versions(session=session, stamp=res.stamp, after_id=last_id, limit=batch_size,
+                                        reprocess=reprocess))
+            futures = None
+            if rows:
+                last_id = rows[-1][0]
+                if pool is not None and not broken:
+                    try:
+                        futures = pool.submit([(vid, title, text, raw) for vid, _a, _s, title, text, raw in rows])
+                    except BrokenProcessPool:  # known broken since the last batch: read it here
+                        broken = pool.broken = True
+            if pending is not None:
+                write(*pending)
             if not rows:
                 break
-            batch: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = []
-            for vid, ad_id, site_id, title, text, raw_fields in rows:
-                t0 = time.perf_counter()
-                reading = read_ad(title, text, raw_fields or {}, settings=settings, resources=res)
-                ms = (time.perf_counter() - t0) * 1000
-                nul = input_has_nul(title, text, raw_fields)
-                contacts, hits = contact_rows(reading, maybe_nul=nul), hit_rows(reading)
-                batch.append((to_values(reading, version_id=vid, ad_id=ad_id, site_id=site_id, res=res,
-                                        duration_ms=ms, maybe_nul=nul), contacts, hits))
-                stats.read += 1
-                stats.partial += bool(reading.skipped or reading.errors)
-                stats.errors += len(reading.errors)
-                stats.contacts += len(contacts)
-                stats.hits += len(hits)
-                for h in hits:
-                    stats.by_code[h["code"]] = stats.by_code.get(h["code"], 0) + 1
-                last_id = vid
-            replace_readings(session=session, items=batch)
-            session.commit()
-            bar.advance(task, len(rows))
+            pending = (rows, futures)
     stats.low_price = update_low_price(session=session, stamp=res.stamp, cfg=res.config.low_price)
     session.commit()
     stats.seconds = time.perf_counter() - started

@@ -38,20 +38,27 @@ def _print_stats(stats: Stats) -> None:
         console.print("hits by code: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.by_code.items())))
 
 
+_JOBS_HELP = "Processes reading ads (0 = one per core); default ADWATCH_READ_JOBS."
+
+
 def process(no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar (cron logs)."),
-            reading_only: bool = typer.Option(False, "--reading-only", help="Skip linking/scoring/leads.")) -> None:
+            reading_only: bool = typer.Option(False, "--reading-only", help="Skip linking/scoring/leads."),
+            jobs: int | None = typer.Option(None, "--jobs", "-j", min=0, help=_JOBS_HELP)) -> None:
     """Process new ads: read them (contacts, facts, indicators), then link, cluster, score, open leads."""
-    _process(reprocess=False, progress=not no_progress, reading_only=reading_only)
+    _process(reprocess=False, progress=not no_progress, reading_only=reading_only, jobs=jobs)
 
 
 def reprocess(no_progress: bool = typer.Option(False, "--no-progress"),
-              reading_only: bool = typer.Option(False, "--reading-only")) -> None:
+              reading_only: bool = typer.Option(False, "--reading-only"),
+              jobs: int | None = typer.Option(None, "--jobs", "-j", min=0, help=_JOBS_HELP)) -> None:
     """Re-read every stored ad version (after a lexicon or reader change), then link and score again."""
-    _process(reprocess=True, progress=not no_progress, reading_only=reading_only)
+    _process(reprocess=True, progress=not no_progress, reading_only=reading_only, jobs=jobs)
 
 
-def _process(*, reprocess: bool, progress: bool, reading_only: bool) -> None:
+def _process(*, reprocess: bool, progress: bool, reading_only: bool, jobs: int | None = None) -> None:
     settings = load_settings()
+    if jobs is not None:
+        settings = settings.model_copy(update={"read_jobs": jobs})
     if reading_only:
         _print_stats(run_reading(settings, reprocess=reprocess, progress=progress))
         return
