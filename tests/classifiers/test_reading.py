@@ -108,6 +108,54 @@ def test_bad_raw_fields(read_settings, resources) -> None:
     assert "+4520123456" in {p["e164"] for p in r.phones}
 
 
+def test_time_limit_skips_later_steps_with_a_record(read_settings, resources) -> None:
+    """A spent per-ad budget skips the remaining extractors and names each one (E203); nothing raises."""
+    from classifiers.reading import Resources
+
+    tight = Resources(resources.lexicons, resources.gazetteer,
+                      resources.config.model_copy(update={"time_limit_s": 1e-9}), resources.people)
+    text = "Ny i byen, ring 20 12 34 56. 1 time 1500 kr. Jeg er 23 år. " * 50
+    r = read_ad("Sofia", text, {}, settings=read_settings, resources=tight)
+    skipped = {s["step"] for s in r.skipped if "E203" in s["reason"]}
+    assert r.errors == () and len(skipped) >= 5 and "indicators" in skipped
+    full = read_ad("Sofia", text, {}, settings=read_settings, resources=resources)
+    assert not full.skipped and full.codes
+
+
+def test_time_limit_counts_this_threads_cpu_not_a_busy_machine(read_settings, resources) -> None:
+    """Wall time spent waiting (another process on the core, a GIL holder) is not reading time: an ad read
+    while another thread holds the CPU for longer than the budget is still read completely."""
+    import threading
+
+    from classifiers.reading import Resources
+
+    text = "Ny i byen, ring 20 12 34 56. 1 time 1500 kr. Jeg er 23 år. " * 300
+    read_ad("Sofia", text, {}, settings=read_settings, resources=resources)  # warm the caches
+    c0 = time.thread_time()
+    read_ad("Sofia", text, {}, settings=read_settings, resources=resources)
+    budget = (time.thread_time() - c0) * 1.6  # room for this read's own CPU, not for waiting beside the hog
+    limited = Resources(resources.lexicons, resources.gazetteer,
+                        resources.config.model_copy(update={"time_limit_s": budget}), resources.people)
+    stop = threading.Event()
+
+    def hog() -> None:  # pure-Python loop: takes the GIL for every other switch interval
+        x = 0
+        while not stop.is_set():
+            x += 1
+
+    thread = threading.Thread(target=hog, daemon=True)
+    thread.start()
+    try:
+        t0 = time.perf_counter()
+        r = read_ad("Sofia", text, {}, settings=read_settings, resources=limited)
+        wall = time.perf_counter() - t0
+    finally:
+        stop.set()
+        thread.join()
+    assert wall > budget, "the hog did not slow the read down: the test proves nothing"
+    assert not [s for s in r.skipped if "E203" in s["reason"]], (wall, r.skipped)
+
+
 # ---------------------------------------------------------------- the ad's language
 _LANGS = ("danish", "english", "swedish", "german", "romanian")
 
