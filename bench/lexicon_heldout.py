@@ -1,11 +1,12 @@
 """Score the indicator lexicons on held-out phrasings nobody tuned them on.
 
 Run: ``PYTHONPATH=. .venv/bin/python bench/lexicon_heldout.py [--file tests/classifiers/heldout_phrasings.yaml]
-[--lang da|en] [--errors]``. Each item of the file names one code, a language, a sentence and whether that
-code must fire on it (``fire``) or not (``not``, a decoy that reuses the cue words). An item is scored for
-its own code only: fire -> TP or FN, not -> FP or TN. Prints P/R/F1 per code (and per language) and the
-macro-F1; ``--errors`` lists the misses and false alarms. The file is a measuring stick: never copy its
-sentences into a lexicon.
+[--lang da|en] [--split r1,r2] [--errors]``. Each item of the file names one code, a language, a sentence,
+whether that code must fire on it (``fire``) or not (``not``, a decoy that reuses the cue words), and the
+round (``split``) it was written in (see the file's header). An item is scored for its own code only:
+fire -> TP or FN, not -> FP or TN. Prints P/R/F1 per code (and per language) and the macro-F1; ``--split``
+keeps only the given rounds; ``--errors`` lists the misses and false alarms. The file is a measuring stick:
+never copy its sentences into a lexicon.
 """
 
 from __future__ import annotations
@@ -64,11 +65,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--file", type=Path, default=HELDOUT)
     ap.add_argument("--lang", choices=["da", "en"], default=None)
+    ap.add_argument("--split", default=None, help="comma-separated rounds to keep, e.g. r3")
     ap.add_argument("--errors", action="store_true")
     a = ap.parse_args()
-    items = [it for it in load_items(a.file) if a.lang in (None, it["lang"])]
+    splits = set(a.split.split(",")) if a.split else None
+    items = [it for it in load_items(a.file) if a.lang in (None, it["lang"])
+             and (splits is None or it.get("split") in splits)]
     counts, wrong = score(items)
-    print(f"{len(items)} items from {a.file.name}")
+    print(f"{len(items)} items from {a.file.name}" + (f" (split {a.split})" if a.split else ""))
     print(f"{'code':18} {'P':>5} {'R':>5} {'F1':>5}   {'F1 da':>5} {'F1 en':>5}   tp fn fp tn")
     f1s = []
     codes = per_code(counts)
