@@ -84,8 +84,12 @@ class _NegSets:
     window: int
 
 
-def _negated(toks: _Tokens, start: int, neg: _NegSets) -> bool:
-    """True when a negator stands within ``neg.window`` tokens before ``start`` in the same clause."""
+def _negated(toks: _Tokens, start: int, neg: _NegSets, inside: frozenset[int] = frozenset()) -> bool:
+    """True when a negator stands within ``neg.window`` tokens before ``start`` in the same clause.
+
+    A negator at a token in ``inside`` (a token of some cue's match) belongs to that cue: "taler ikke dansk helt
+    ung" or "doesn't speak English BB ok" written without punctuation must not negate the next cue.
+    """
     if start > 0 and toks.facts(start)[5]:
         prev = toks.facts(start - 1)
         if prev[6] and prev[7]:
@@ -102,7 +106,7 @@ def _negated(toks: _Tokens, start: int, neg: _NegSets) -> bool:
             continue
         if norm in neg.breaks:
             return False
-        if norm in neg.negators or lower in neg.negators:
+        if (norm in neg.negators or lower in neg.negators) and i not in inside:
             return not (lower in neg.determiners and seen >= 1)
         seen += 1
         i -= 1
@@ -122,6 +126,7 @@ def find_indicators(doc: Doc, reader: ReaderNLP, text: str | None = None) -> lis
         for key, s, e in reader.exclusion_matcher(doc):
             excluded.setdefault(reader.exclusions[key], []).append((s, e))
     toks = _Tokens(doc, doc.text if text is None else text)
+    inside = frozenset(i for _, s, e in matches if e - s > 1 for i in range(s, e))  # tokens inside a multi-word cue
     negated: dict[tuple[int, int], bool] = {}  # (token, negator sets) -> verdict, shared by hits starting there
     spans: dict[tuple[int, int, int], tuple[Any, Any]] = {}  # (start, end, key) -> (lexicon, indicator)
     for key, s, e in matches:
@@ -134,7 +139,7 @@ def find_indicators(doc: Doc, reader: ReaderNLP, text: str | None = None) -> lis
             memo = (s, id(neg))
             verdict = negated.get(memo)
             if verdict is None:
-                verdict = negated[memo] = _negated(toks, s, neg)
+                verdict = negated[memo] = _negated(toks, s, neg, inside)
             if verdict:
                 continue
         start, end = toks.span(s, e)

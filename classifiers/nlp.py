@@ -236,7 +236,9 @@ class ReaderNLP:
                 out.extend(self._evaluate(view, g, compiled, idx))
                 continue
             out.extend(self._run_matcher(doc, flat, stride, n, g, idx))
-        return out
+        # Patterns of one indicator run as separate groups; the Matcher reports a (key, start, end) once even
+        # when several of the key's patterns match it, so do we.
+        return list(dict.fromkeys(out)) if len(seen) > 1 else out
 
     def _evaluate(self, view: _DocView, g: int, compiled: tuple[Any, int, int, int],
                   anchors: set[int]) -> list[tuple[int, int, int]]:

@@ -106,3 +106,32 @@ def test_new_token_patterns_fire_with_and_without_the_matcher(tmp_path: Path) ->
         assert any(h["indicator_id"] == "analyst_passing_through" for h in reading.indicators), text
         doc = reader.nlp.make_doc(text)
         assert sorted(reader.token_matches(doc)) == sorted(reader.matcher(doc))
+
+
+def test_two_patterns_of_one_indicator_on_one_span_give_one_match(tmp_path: Path) -> None:
+    """The Matcher reports (key, start, end) once when several patterns of the key match it; the evaluator too."""
+    from classifiers.nlp import build_nlp
+
+    cfg = tmp_path / "config"
+    shutil.copytree(REPO_CONFIG, cfg)
+    path = cfg / "lexicons" / "en" / "indicators.yaml"
+    src = path.read_text(encoding="utf-8")
+    src = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", src, count=1, flags=re.M)
+    src += """  - id: analyst_two_ways
+    code: MOVEMENT
+    description: Added by an analyst in a test; both patterns match "passing through Odense".
+    patterns:
+      - [{LOWER: passing}, {LOWER: {IN: [through, thru]}}, {IS_TITLE: true}]
+      - [{LOWER: {IN: [passing, going]}}, {LOWER: through}, {IS_ALPHA: true}]
+    examples:
+      positive: ["Passing through Odense"]
+      negative: ["passing by"]
+"""
+    path.write_text(src, encoding="utf-8")
+    res = load_resources(AppSettings(env="test", config_dir=cfg))
+    for lang in ("da", "en", "xx"):
+        reader = build_nlp(lang, res.lexicons)
+        doc = reader.nlp.make_doc("Sweet girl passing through Odense, 3 søde piger")
+        got = reader.token_matches(doc)
+        assert len(got) == len(set(got))
+        assert sorted(got) == sorted(reader.matcher(doc))

@@ -191,3 +191,16 @@ def test_vote_abstains_on_mixed_text_and_unknown_language_sets() -> None:
     assert _by_stopwords(mixed, _LANGS) is None
     # a configured language the vote has no words for: lingua always decides
     assert _by_stopwords("Hej skat, jeg er en sød pige og jeg venter på dig", ("danish", "english", "polish")) is None
+
+
+@pytest.mark.parametrize(("text", "code", "fires"), [
+    ("taler ikke dansk helt ung og sød", "YOUTH", True),  # "ikke" belongs to the language cue
+    ("Doesnt speak english BB ok", "UNPROTECTED", True),
+    ("kan ikke engelsk uden kondom muligt", "UNPROTECTED", True),
+    ("Jeg er ikke helt ung", "YOUTH", False),  # a negator outside any cue still negates
+    ("I do not offer BB", "UNPROTECTED", False),
+    ("not new in town", "MOVEMENT", False),
+])
+def test_negator_inside_another_cue_does_not_negate_the_next(text: str, code: str, fires: bool, read_settings,
+                                                             resources) -> None:
+    assert (code in _codes(text, read_settings, resources)) == fires
