@@ -107,7 +107,8 @@ _POS_VOCAB = ["22", "5", "19", "år", "-", "årig", "aar", "yo", "y.o.", "y/o", 
               "Nationality:", "origin", "from", "fra", "born in", "kommer fra", "Romanian", "rumænsk", "rumænske",
               "Thai", "Romania", "pige", "girl", "sweet", "speak", "speaking", "Languages:", "taler", "English",
               "dansk", "500", "1.500", "1 500", "2'000", "1500,-", ",-", "kr", "KR.", "DKK", "€", "EUR", "$", "£",
-              "time", "København", "Kbh", "Ø", "Vesterbro", "Aarhus", "C", "St.", "ÅR", "İ", "x", "\n", ",", "."]
+              "time", "København", "Kbh", "Ø", "Vesterbro", "Aarhus", "C", "St.", "ÅR", "İ", "x", "\n", ",", ".",
+              " - ", "|", ")", "!", "½", "30 min", "1 time", "/h", "per hour", "Timer", "nat", "I AM", "i'm"]
 
 
 def _positional_equal(text: str) -> None:
@@ -121,7 +122,7 @@ def _positional_equal(text: str) -> None:
         load_people,
     )
     from classifiers.normalize import finditer_at, lowered
-    from classifiers.prices import _MONEY, _money_starts
+    from classifiers.prices import _DURATIONS, _DURATIONS_LOW, _MONEY, _money_starts
     from config.settings import AppSettings
 
     key = lowered(text)
@@ -130,6 +131,8 @@ def _positional_equal(text: str) -> None:
     spans = lambda ms: [m.span() for m in ms]  # noqa: E731
     for k, rx in enumerate(_AGE_STRONG):
         assert spans(finditer_at(rx, text, _age_starts(k, key))) == spans(rx.finditer(text)), (k, text)
+    for (rx, _), rx_low in zip(_DURATIONS, _DURATIONS_LOW, strict=True):  # prices._duration on key.low
+        assert spans(rx_low.finditer(key.low)) == spans(rx.finditer(text)), (rx.pattern, text)
     people = load_people()
     for k, rx in enumerate(people.nat_patterns):
         assert spans(finditer_at(rx, text, _nat_starts(k, people, key))) == spans(rx.finditer(text)), (k, text)
