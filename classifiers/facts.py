@@ -313,6 +313,8 @@ def choose_place(mentions: list[Mention]) -> Place | None:
 _SPEAK_RE = re.compile(
     r"(?<![\w])(?:speak|speaks|speaking|spoken|languages?|sprog|taler|talar|snakker|sprache|sprachen|"
     r"communicate in|kommunikerer på|lang\.?)(?![\w])\s*[:\-]?\s*(?P<list>[^.!?\n;]{0,90})", re.I)
+# A negation just before one language of a listing ("English, but not German").
+_NEG_LANG_BEFORE = re.compile(r"(?:\bno|\bnot|ingen|ikke|\bnor|but|men)\s+(?:\w+\s+)?$", re.I)
 _NEG_BEFORE = re.compile(r"(?:\b(?:no|not|ingen|ikke|nor|never|don'?t|do not|dont|lidt ?ikke)\s+(?:\w+\s+)?$)",
                          re.I)
 
@@ -401,7 +403,7 @@ def find_spoken(text: str, people: People | None = None, key: Lowered | None = N
         listing = m.group("list")
         for lm in pp.lang_name_re.finditer(listing):
             before = listing[max(0, lm.start() - 16):lm.start()]
-            if re.search(r"(?:\bno|\bnot|ingen|ikke|\bnor|but|men)\s+(?:\w+\s+)?$", before, re.I):
+            if _NEG_LANG_BEFORE.search(before):
                 continue
             code = pp.lang_by_name[lm.group(1).lower()]
             if code not in found:

@@ -70,7 +70,7 @@ class PhoneHit:
                 "obfuscated": self.obfuscated, "source": self.source}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     digits: str
     start: int
@@ -392,6 +392,11 @@ def _window_ok(window: list[_Group], digits: str) -> bool:
 def _best_windows(run: list[_Group], region: str, used: set[int], allow_soft: bool) -> list[tuple[int, int, str]]:
     """Right-to-left, longest valid windows: numbers usually end a run ("age 25, ring 20 12 34 56")."""
     found: list[tuple[int, int, str]] = []
+    # ends[k]: digits in run[:k]. Windows ending at j shrink as i grows, so lengths outside 7..16 are skipped
+    # (too long) or end the search (too short) before any digits are joined.
+    ends = [0]
+    for g in run:
+        ends.append(ends[-1] + len(g.digits))
     j = len(run) - 1
     while j >= 0:
         hit = None
@@ -401,6 +406,11 @@ def _best_windows(run: list[_Group], region: str, used: set[int], allow_soft: bo
                     allow_soft or not run[lo].soft):
                 lo -= 1
             for i in range(lo, j + 1):
+                n_digits = ends[j + 1] - ends[i]
+                if n_digits > 16:
+                    continue
+                if n_digits < 7:
+                    break
                 window = run[i:j + 1]
                 digits = "".join(g.digits for g in window)
                 if not _window_ok(window, digits):
