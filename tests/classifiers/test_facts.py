@@ -108,10 +108,13 @@ _POS_VOCAB = ["22", "5", "19", "år", "-", "årig", "aar", "yo", "y.o.", "y/o", 
               "Thai", "Romania", "pige", "girl", "sweet", "speak", "speaking", "Languages:", "taler", "English",
               "dansk", "500", "1.500", "1 500", "2'000", "1500,-", ",-", "kr", "KR.", "DKK", "€", "EUR", "$", "£",
               "time", "København", "Kbh", "Ø", "Vesterbro", "Aarhus", "C", "St.", "ÅR", "İ", "x", "\n", ",", ".",
-              " - ", "|", ")", "!", "½", "30 min", "1 time", "/h", "per hour", "Timer", "nat", "I AM", "i'm"]
+              " - ", "|", ")", "!", "½", "30 min", "1 time", "/h", "per hour", "Timer", "nat", "I AM", "i'm",
+              "mia.dk", "at", " AT ", "(at)", "snabel-a", "@", "gmail", "dot", "com", "%",
+              "Snap", "snapchat:", "of", "OF", "👻", "telegram", "TG", "@anna_22", "id:", "line"]
 
 
 def _positional_equal(text: str) -> None:
+    from classifiers.contacts import _EMAIL, _LABEL_RE, _email_starts, _label_matches
     from classifiers.facts import (
         _AGE_STRONG,
         _SPEAK_RE,
@@ -138,6 +141,8 @@ def _positional_equal(text: str) -> None:
         assert spans(finditer_at(rx, text, _nat_starts(k, people, key))) == spans(rx.finditer(text)), (k, text)
     assert spans(finditer_at(_SPEAK_RE, text, key.positions(_SPEAK_TRIGGERS))) == spans(_SPEAK_RE.finditer(text))
     assert spans(finditer_at(_MONEY, text, _money_starts(key))) == spans(_MONEY.finditer(text)), text
+    assert spans(finditer_at(_EMAIL, text, _email_starts(text, key.low))) == spans(_EMAIL.finditer(text)), text
+    assert spans(_label_matches(text, key)) == spans(_LABEL_RE.finditer(text)), text
     gaz = load_gazetteer(AppSettings(env="test").config_dir / "gazetteer" / "dk.yaml")
     plain = [(m.value, m.start, m.end) for m in gaz.find(text, "")]
     assert [(m.value, m.start, m.end) for m in gaz.find(text, "", key)] == plain, text
