@@ -344,13 +344,13 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
     """True when a digit token is a price, age, size, date, time or id rather than part of a phone."""
     s, e, _tok = tokens[k]
     if k + 1 < len(tokens):
-        nxt = tokens[k + 1][2].lower()
-        nxt_gap = text[e:tokens[k + 1][0]]
-        after = text[tokens[k + 1][1]:tokens[k + 1][1] + 2]
-        # "9 t.me/x" or "5 m/" is a link, not a unit
-        is_link = len(after) == 2 and after[0] in "./" and after[1].isalnum()
-        if nxt in _UNITS and len(nxt_gap) <= 2 and "\n" not in nxt_gap and not is_link:
-            return True
+        n_start, n_end, nxt = tokens[k + 1]
+        nxt_gap = text[e:n_start]
+        if len(nxt_gap) <= 2 and "\n" not in nxt_gap and nxt.lower() in _UNITS:
+            after = text[n_end:n_end + 2]
+            # "9 t.me/x" or "5 m/" is a link, not a unit
+            if not (len(after) == 2 and after[0] in "./" and after[1].isalnum()):
+                return True
     else:
         nxt_gap = text[e:e + 3]
     if _currency_sign(nxt_gap[:3]) or _currency_sign(gap[-2:]) or "#" in gap[-2:]:
