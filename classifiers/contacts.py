@@ -7,9 +7,10 @@ strong as a shared phone. Values are normalised (lower case, no ``@``) so they c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from classifiers.normalize import Lowered
+from classifiers.normalize import _FOLD_SPECIAL, Lowered, finditer_at
 
 _TLDS = ("com", "dk", "net", "org", "se", "no", "de", "ro", "eu", "info", "co.uk", "uk", "pl", "bg", "hu",
          "ru", "ua", "io", "me", "nl", "fr", "es", "it", "biz", "online", "cz", "lv", "lt")
@@ -77,7 +78,8 @@ def find_emails(text: str) -> list[ContactHit]:
             hits.append(ContactHit("email", m.group().lower().rstrip("."), m.group(), m.start(), m.end(), False))
     low = text.lower()
     if any(w in low for w in (" at ", "(at)", "[at]", "snabel", "{at}", "<at>", " @ ", "@ ", " @")):
-        for m in _EMAIL.finditer(text):
+        exact = len(low) == len(text) and not _FOLD_SPECIAL.search(text)
+        for m in finditer_at(_EMAIL, text, _email_starts(text, low)) if exact else _EMAIL.finditer(text):
             if any(h.start <= m.start() < h.end for h in hits):
                 continue
             host = re.sub(_DOT, ".", m.group("host"), flags=re.I)
@@ -88,12 +90,77 @@ def find_emails(text: str) -> list[ContactHit]:
     return hits
 
 
+# What the user part of _EMAIL may hold (it reads case-insensitively; non-ASCII letters that match a letter
+# under IGNORECASE, such as the Kelvin sign, are taken as user characters by ``_email_starts`` too).
+_USER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_MAX_USER = 64
+
+
+def _email_starts(text: str, low: str) -> list[int]:
+    """Offsets where an _EMAIL match can start (``low``: ``text.lower()``, same offsets, no _FOLD_SPECIAL char).
+
+    Why: the pattern opens with a look-behind, so sre tried it at every character (~30 µs an ad) for any ad
+    with " at " in it. Every match has an "at" part (``@``, a bracket, or whitespace and "at"/"snabel") right
+    after its user part, which holds only user characters: so it starts where that run of user characters
+    starts, or right after a ``%`` in it (the only user character the look-behind allows before a start).
+    A test compares with plain ``finditer``.
+    """
+    ends: list[int] = []
+    for sign in "@([{<":
+        i = text.find(sign)
+        while i >= 0:
+            ends.append(i)
+            i = text.find(sign, i + 1)
+    for word in ("at", "snabel"):
+        i = low.find(word, 1)
+        while i >= 0:
+            if low[i - 1].isspace():
+                ends.append(i)
+            i = low.find(word, i + 1)
+    starts: list[int] = []
+    for u in ends:
+        while u > 0 and text[u - 1].isspace():
+            u -= 1
+        r = u
+        while r > 0 and u - r < _MAX_USER and _user_char(text[r - 1]):
+            r -= 1
+            if text[r] == "%":
+                starts.append(r + 1)
+        starts.append(r)
+    return starts
+
+
+def _user_char(c: str) -> bool:
+    return c in _USER_CHARS or (not c.isascii() and c.isalnum())
+
+
 # Labels that are whole words (every _LABEL_RE match starts with one of them, or with the ghost emoji).
 _LABEL_WORDS = frozenset(w for w in _LABELS if w.isalnum())
 _SIGN_LABELS = tuple(w for w in _LABELS if not w.isalnum())
 # Literal (lower-case) text every match of the _URLS regex at the same index contains.
 _URL_HINTS = (("t.me/", "telegram.me/", "telegram.dog/"), ("instagram.com/",), ("onlyfans.com/",),
               ("snapchat.com/add/",), ("twitter.com/", "x.com/"), ("kik.me/",))
+
+
+_HANDLE_MARK = re.compile(r"[\d_.]")
+
+
+def _label_matches(text: str, key: Lowered | None) -> Iterable[re.Match[str]]:
+    """``_LABEL_RE.finditer(text)``, tried only where a label stands when ``key`` is exact.
+
+    Why: the pattern opens with a look-behind, so sre tried it at every character (~30 µs) whenever a label
+    word such as "snap" or "of" was in the ad. A match starts with a label that is a whole word (or the ghost
+    emoji), so its whole-word occurrences are all the places it can start; a test compares with ``finditer``.
+    """
+    if key is None or not key.exact:
+        return _LABEL_RE.finditer(text)
+    starts = [p for w in key.words.intersection(_LABEL_WORDS) for p in key.word_positions(w)]
+    for sign in _SIGN_LABELS:
+        i = text.find(sign)
+        while i >= 0:
+            starts.append(i)
+            i = text.find(sign, i + 1)
+    return finditer_at(_LABEL_RE, text, starts)
 
 
 def find_handles(text: str, key: Lowered | None = None) -> list[ContactHit]:
@@ -108,7 +175,7 @@ def find_handles(text: str, key: Lowered | None = None) -> list[ContactHit]:
             continue
         for m in rx.finditer(text):
             hits.append(ContactHit(kind, m.group("v").lower().rstrip("."), m.group(), m.start(), m.end(), False))
-    for m in _LABEL_RE.finditer(text) if labels else ():
+    for m in _label_matches(text, key) if labels else ():
         label = m.group("label").lower()
         value = m.group("v").lower().rstrip("._")
         if value in _STOP or value.isdigit() or any(h.start <= m.start("v") < h.end for h in hits):
@@ -118,7 +185,7 @@ def find_handles(text: str, key: Lowered | None = None) -> list[ContactHit]:
         strong_sep = ":" in m.group("sep") or "=" in m.group("sep") or m.group("at") == "@"
         if label in _WEAK_LABELS and not strong_sep and m.group("label") != "👻":
             continue
-        if not strong_sep and not re.search(r"[\d_.]", value) and len(value) < 4:
+        if not strong_sep and not _HANDLE_MARK.search(value) and len(value) < 4:
             continue
         # "I'm on Snapchat and Instagram": an ordinary word after the label is not a handle.
         if not strong_sep and value.isalpha() and value in _COMMON_WORDS:

@@ -36,24 +36,34 @@ _AGE_STRONG = (
 # Every "22 år" match ends a word with one of these ("22år", "years"), or holds "y.o" / "y/o".
 _YEARS_ENDS = ("år", "årig", "års", "åringen", "aar", "yo", "yr", "yrs", "year", "years", "jahre", "ani", "lat",
                "anos", "años", "ans", "éves", "let", "godina", "jaar", "vuotta")
-# Where a match of each strong form can start (``finditer_at``): forms 0, 2 and 3 open with a look-behind and
-# one of these words; form 1 ("22 år") opens with the number, which ends at most a few spaces and a hyphen
-# before a years word. Each list is what its regex requires; a test compares with plain ``finditer``.
+# Where a match of each strong form can start (``finditer_at``): forms 0 and 3 open with a look-behind and one
+# of these words; form 2 with one of _AGE_I_AM_STARTS; form 1 ("22 år") opens with the number, which ends at
+# most a few spaces and a hyphen before a years word. Each is what its regex requires; a test compares with
+# plain ``finditer``.
 _AGE_OPENERS: tuple[tuple[str, ...], ...] = (
     ("age", "alder", "ålder", "âge", "edad", "alter", "vârsta", "varsta", "wiek", "leeftijd", "ikä"),
     (),
-    ("im", "jeg", "am", "only", "kun"),  # and "i" before an apostrophe or a space: see _age_starts
+    (),
     ("just", "barely", "lige", "nylig", "fyldt", "knap", "turned"),
 )
+# Form 2 opens with "i'm", "im", "i am", "jeg er", "am", "only" or "kun", each followed by whitespace; read on
+# the lower-cased text. Why a regex: "i" and "am" stand everywhere ("i byen", "same"), and trying the form at
+# each would cost a match call; this one scan keeps only openers. Every alternative opens with a letter (no
+# group), so sre skips to those letters without trying the pattern elsewhere.
+_AGE_I_AM_STARTS = re.compile(r"i(?='?m\s|\s+am\s)|jeg(?=\s)|am(?=\s)|only(?=\s)|kun(?=\s)")
 _MAX_NUMBER_CHARS = 20  # longest ``_N``: "otte og halvtreds" (17)
 _WORD_START = re.compile(r"(?<!\w)\w")
 _YEARS_END = re.compile("(?:" + "|".join(sorted(_YEARS_ENDS, key=len, reverse=True)) + r")(?!\w)")
-_I_BEFORE = re.compile(r"i(?=['\s])")
 _YEARS_SUFFIX_LENGTHS = {x: tuple(len(y) for y in _YEARS_ENDS if x.endswith(y)) for x in _YEARS_ENDS}
 
 
 def _years_starts(key: Lowered) -> set[int]:
-    """Offsets where a "22 år" match can start: word starts just before a years word (or "y.o", "y/o")."""
+    """Offsets where a "22 år" match can start: word starts just before a years word (or "y.o", "y/o").
+
+    The number ends right before the spaces and hyphens ahead of the years word: when it ends in a digit it
+    is one or two digits (``\\d{1,2}``), so only those can start it; else it is a number word, starting at one
+    of the word starts a number word's length back.
+    """
     low = key.low
     anchors = key.positions(("y.o", "y/o"))
     for m in _YEARS_END.finditer(low):  # the longest years ending of a word; the shorter ones end it too
@@ -64,6 +74,11 @@ def _years_starts(key: Lowered) -> set[int]:
         e = q
         while e > 0 and (low[e - 1].isspace() or low[e - 1] in "-‐"):
             e -= 1
+        if e > 0 and low[e - 1].isdecimal():  # what ``\d`` matches
+            starts.add(e - 1)
+            if e > 1 and low[e - 2].isdecimal():
+                starts.add(e - 2)
+            continue
         starts.update(m.start() for m in _WORD_START.finditer(low, max(0, e - _MAX_NUMBER_CHARS), e))
     return starts
 
@@ -72,10 +87,9 @@ def _age_starts(k: int, key: Lowered) -> set[int]:
     """Offsets where strong form ``k`` can start (only valid when ``key.exact``)."""
     if k == 1:
         return _years_starts(key)
-    starts = set(key.positions(_AGE_OPENERS[k]))
     if k == 2:
-        starts.update(m.start() for m in _I_BEFORE.finditer(key.low))
-    return starts
+        return {m.start() for m in _AGE_I_AM_STARTS.finditer(key.low)}
+    return set(key.positions(_AGE_OPENERS[k]))
 
 
 _AGE_BLOCK_BEFORE = re.compile(r"(?:\b(?:i|in|for|since|siden|over|de\s+sidste|the\s+last|last|after|efter|"
@@ -85,7 +99,6 @@ _AGE_WEAK = (
     re.compile(r"(?:^|[,|–—\-:]|\s-\s)\s*(?P<n>\d{2})\s*(?:[,|–—)!.]|$|\s-\s)", re.M),
     re.compile(r"^\s*[A-ZÆØÅ][a-zæøåé]{2,14}\s+(?P<n>\d{2})(?![\w.,+])(?!\s*(?:kr|cm|kg|min|dkk|,-|\d|%))"),
 )
-
 
 @dataclass(frozen=True)
 class Mention:
@@ -300,6 +313,8 @@ def choose_place(mentions: list[Mention]) -> Place | None:
 _SPEAK_RE = re.compile(
     r"(?<![\w])(?:speak|speaks|speaking|spoken|languages?|sprog|taler|talar|snakker|sprache|sprachen|"
     r"communicate in|kommunikerer på|lang\.?)(?![\w])\s*[:\-]?\s*(?P<list>[^.!?\n;]{0,90})", re.I)
+# A negation just before one language of a listing ("English, but not German").
+_NEG_LANG_BEFORE = re.compile(r"(?:\bno|\bnot|ingen|ikke|\bnor|but|men)\s+(?:\w+\s+)?$", re.I)
 _NEG_BEFORE = re.compile(r"(?:\b(?:no|not|ingen|ikke|nor|never|don'?t|do not|dont|lidt ?ikke)\s+(?:\w+\s+)?$)",
                          re.I)
 
@@ -388,7 +403,7 @@ def find_spoken(text: str, people: People | None = None, key: Lowered | None = N
         listing = m.group("list")
         for lm in pp.lang_name_re.finditer(listing):
             before = listing[max(0, lm.start() - 16):lm.start()]
-            if re.search(r"(?:\bno|\bnot|ingen|ikke|\bnor|but|men)\s+(?:\w+\s+)?$", before, re.I):
+            if _NEG_LANG_BEFORE.search(before):
                 continue
             code = pp.lang_by_name[lm.group(1).lower()]
             if code not in found:
@@ -403,9 +418,11 @@ def find_spoken(text: str, people: People | None = None, key: Lowered | None = N
 
 
 # Words each nationality pattern opens with (after its look-behind); form 2 opens with an adjective from
-# people.yaml (People.adj_words / adj_multi). What the regexes require; a test compares with ``finditer``.
+# people.yaml (People.adj_words / adj_multi), form 3 with "i'm", "im", "i am" or "jeg er" and whitespace (read
+# on the lower-cased text, as _AGE_I_AM_STARTS). What the regexes require; a test compares with ``finditer``.
 _NAT_OPENERS = (("nationalit", "origin", "oprindelse", "herkomst", "country", "land"),
-                ("from", "fra", "born", "født", "come", "kommer"), (), ("im", "jeg"))
+                ("from", "fra", "born", "født", "come", "kommer"), (), ())
+_NAT_I_AM_STARTS = re.compile(r"i(?='?m\s| am\s)|jeg(?= er\s)")
 
 
 def _nat_starts(k: int, pp: People, key: Lowered) -> set[int]:
@@ -415,10 +432,9 @@ def _nat_starts(k: int, pp: People, key: Lowered) -> set[int]:
         for w in key.words.intersection(pp.adj_words):
             starts.update(key.word_positions(w))
         return starts
-    starts = set(key.positions(_NAT_OPENERS[k]))
     if k == 3:
-        starts.update(m.start() for m in _I_BEFORE.finditer(key.low))
-    return starts
+        return {m.start() for m in _NAT_I_AM_STARTS.finditer(key.low)}
+    return set(key.positions(_NAT_OPENERS[k]))
 
 
 def find_nationality(text: str, source: str, people: People | None = None, key: Lowered | None = None

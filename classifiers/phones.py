@@ -70,7 +70,7 @@ class PhoneHit:
                 "obfuscated": self.obfuscated, "source": self.source}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     digits: str
     start: int
@@ -190,15 +190,43 @@ _RANGE_HINT = re.compile(r"\d\s*[-–—]\s*\d")
 _CLOCK_HINT = re.compile(r"\d[:.]\d")
 
 
-def _blocked_spans(text: str) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _DATE.finditer(text) if _plausible_date(m.group())] if _DATE_HINT.search(text) else []
-    if _RANGE_HINT.search(text):
-        spans += [m.span() for m in _TIME_RANGE.finditer(text)
+def _blocked_spans(text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, int]]:
+    """Date, time-range and clock spans of ``text`` that lie in [pos, endpos) (see ``_fence_area``)."""
+    end = len(text) if endpos is None else endpos
+    spans = ([m.span() for m in _DATE.finditer(text, pos, end) if _plausible_date(m.group())]
+             if _DATE_HINT.search(text, pos, end) else [])
+    if _RANGE_HINT.search(text, pos, end):
+        spans += [m.span() for m in _TIME_RANGE.finditer(text, pos, end)
                   if all(int(x) <= 24 for x in re.findall(r"\d{1,2}(?=\D|$)", m.group())[:1] + re.findall(
                       r"[-–—]\s*(\d{1,2})", m.group()))]
-    if _CLOCK_HINT.search(text):
-        spans += [m.span() for m in _CLOCK.finditer(text)]
+    if _CLOCK_HINT.search(text, pos, end):
+        spans += [m.span() for m in _CLOCK.finditer(text, pos, end)]
     return spans
+
+
+# Every character of a _DATE, _TIME_RANGE or _CLOCK match (digits are checked with str.isdecimal, as ``\d``).
+_FENCE_CHARS = frozenset("./-:–—")
+
+
+def _in_fence_run(c: str) -> bool:
+    return c in _FENCE_CHARS or c.isdecimal() or c.isspace()
+
+
+def _fence_area(text: str, start: int, end: int) -> tuple[int, int]:
+    """(pos, endpos) over which ``_blocked_spans`` finds every span that overlaps [start, end), as on all ``text``.
+
+    Why: scanning the whole ad for dates and times cost more than reading the few digit clusters. A span is
+    made of digits, ``./-:–—`` and whitespace only, so it lies inside the run of such characters around it;
+    widening [start, end) to whole runs leaves no span crossing pos or the run's end, and no match is cut.
+    The two characters past the end keep the patterns' look-aheads (which stop at the first other character)
+    and ``\\b`` as on the whole text; look-behinds see before ``pos`` anyway.
+    """
+    while start > 0 and _in_fence_run(text[start - 1]):
+        start -= 1
+    n = len(text)
+    while end < n and _in_fence_run(text[end]):
+        end += 1
+    return start, min(n, end + 2)
 
 
 def _plausible_date(value: str) -> bool:
@@ -251,9 +279,11 @@ def _groups(text: str) -> list[list[_Group]]:
             if tokens[k] is None:
                 m = found[k]
                 tokens[k] = (m.start(), m.end(), m.group())
-    blocked = _blocked_spans(text) if any(c in text for c in ".:/-") else []
+    fences = any(c in text for c in ".:/-")
     runs: list[list[_Group]] = []
     for first, last in clusters:
+        # dates and times only where they could fence this cluster's tokens: the same spans as a whole-text scan
+        blocked = _blocked_spans(text, *_fence_area(text, tokens[first][0], tokens[last][1])) if fences else []
         runs += _cluster_runs(text, tokens, first, last, blocked)
     return [r for r in runs if sum(len(g.digits) for g in r) >= 7]
 
@@ -282,7 +312,7 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
             prev_end, prev_word = e, tok_low
             continue
         digits, disguised = read
-        word_only = tok_low in AMBIGUOUS_WORDS or (not any(c.isdigit() for c in tok) and len(digits) == 1)
+        word_only = tok_low in AMBIGUOUS_WORDS or (len(digits) == 1 and not any(c.isdigit() for c in tok))
         sep_ok = bool(_SEP_OK.match(gap)) and gap.count("\n") <= 2 and not filler
         soft = False
         if run and not sep_ok:
@@ -314,13 +344,13 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
     """True when a digit token is a price, age, size, date, time or id rather than part of a phone."""
     s, e, _tok = tokens[k]
     if k + 1 < len(tokens):
-        nxt = tokens[k + 1][2].lower()
-        nxt_gap = text[e:tokens[k + 1][0]]
-        after = text[tokens[k + 1][1]:tokens[k + 1][1] + 2]
-        # "9 t.me/x" or "5 m/" is a link, not a unit
-        is_link = len(after) == 2 and after[0] in "./" and after[1].isalnum()
-        if nxt in _UNITS and len(nxt_gap) <= 2 and "\n" not in nxt_gap and not is_link:
-            return True
+        n_start, n_end, nxt = tokens[k + 1]
+        nxt_gap = text[e:n_start]
+        if len(nxt_gap) <= 2 and "\n" not in nxt_gap and nxt.lower() in _UNITS:
+            after = text[n_end:n_end + 2]
+            # "9 t.me/x" or "5 m/" is a link, not a unit
+            if not (len(after) == 2 and after[0] in "./" and after[1].isalnum()):
+                return True
     else:
         nxt_gap = text[e:e + 3]
     if _currency_sign(nxt_gap[:3]) or _currency_sign(gap[-2:]) or "#" in gap[-2:]:
@@ -362,6 +392,11 @@ def _window_ok(window: list[_Group], digits: str) -> bool:
 def _best_windows(run: list[_Group], region: str, used: set[int], allow_soft: bool) -> list[tuple[int, int, str]]:
     """Right-to-left, longest valid windows: numbers usually end a run ("age 25, ring 20 12 34 56")."""
     found: list[tuple[int, int, str]] = []
+    # ends[k]: digits in run[:k]. Windows ending at j shrink as i grows, so lengths outside 7..16 are skipped
+    # (too long) or end the search (too short) before any digits are joined.
+    ends = [0]
+    for g in run:
+        ends.append(ends[-1] + len(g.digits))
     j = len(run) - 1
     while j >= 0:
         hit = None
@@ -371,6 +406,11 @@ def _best_windows(run: list[_Group], region: str, used: set[int], allow_soft: bo
                     allow_soft or not run[lo].soft):
                 lo -= 1
             for i in range(lo, j + 1):
+                n_digits = ends[j + 1] - ends[i]
+                if n_digits > 16:
+                    continue
+                if n_digits < 7:
+                    break
                 window = run[i:j + 1]
                 digits = "".join(g.digits for g in window)
                 if not _window_ok(window, digits):
@@ -437,7 +477,7 @@ def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText |
     covered = [(h.start, h.end) for h in hits]
     for run in _groups(ct.text):
         for hit in _from_run(run, ct, text, region, source):
-            if not any(a <= hit.start < b or hit.start <= a < hit.end for a, b in covered):
+            if not covered or not any(a <= hit.start < b or hit.start <= a < hit.end for a, b in covered):
                 hits.append(hit)
     hits.sort(key=lambda h: h.start)
     return hits

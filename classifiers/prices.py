@@ -25,19 +25,24 @@ _BARE = re.compile(rf"(?<![\w.,+:])(?P<a1>{_AMT})(?![\w.,])")
 _CURRENCY = {"kr": "DKK", "kr.": "DKK", "dkk": "DKK", "kroner": "DKK", "kroner.": "DKK", ",-": "DKK",
              "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "sek": "SEK", "nok": "NOK",
              "usd": "USD", "$": "USD", "£": "GBP", "gbp": "GBP"}
-# (regex, minutes); None minutes = a night.
-_DURATIONS: tuple[tuple[re.Pattern[str], float | None], ...] = (
-    (re.compile(r"(?:\b30|tredive|thirty|halv|half)\s*-?\s*(?:an\s+)?(?:min\w*|m\b|time\b|hour\b|t\b)|½\s*(?:time|t|h|"
-                r"hour|std)?|0[.,]5\s*(?:t|h|time|hour)\b", re.I), 30.0),
-    (re.compile(r"\b(?:15|20|45)\s*min", re.I), -1.0),
-    (re.compile(r"\b(?:1|one|en|et)\s*(?:time\b|t\b|h\b|hr\b|hour\b|std\b)|\bper\s+(?:hour|time)\b|\bpr\.?\s*(?:time|t|h)\b|"
-                r"/\s*(?:time|t|h|hr|hour|std)\b|\bhour(?:ly)?\b|\btimen?\b|\b60\s*min|\ba\s+hour\b"
-                r"|\bi\s+timen\b", re.I),
-     60.0),
-    (re.compile(r"\b(?:2|two|to)\s*(?:timer|hours|t\b|h\b|hrs)", re.I), 120.0),
-    (re.compile(r"\b(?:3|three|tre)\s*(?:timer|hours|t\b|h\b|hrs)", re.I), 180.0),
-    (re.compile(r"\b(?:nat|natten|night|overnight|all\s+night|hele\s+natten|nattetimer|over\s+night)\b", re.I), None),
+# (pattern, minutes); None minutes = a night. Patterns are lower case and read case-insensitively.
+_DURATION_SPECS: tuple[tuple[str, float | None], ...] = (
+    (r"(?:\b30|tredive|thirty|halv|half)\s*-?\s*(?:an\s+)?(?:min\w*|m\b|time\b|hour\b|t\b)|½\s*(?:time|t|h|"
+     r"hour|std)?|0[.,]5\s*(?:t|h|time|hour)\b", 30.0),
+    (r"\b(?:15|20|45)\s*min", -1.0),
+    # One ``\b`` before all word alternatives (each opens with a word character, so none but the "/" form can
+    # match where "/" stands): the same matches as one ``\b`` per alternative, at a third of the cost.
+    (r"\b(?:(?:1|one|en|et)\s*(?:time\b|t\b|h\b|hr\b|hour\b|std\b)|per\s+(?:hour|time)\b|pr\.?\s*(?:time|t|h)\b|"
+     r"hour(?:ly)?\b|timen?\b|60\s*min|a\s+hour\b|i\s+timen\b)|/\s*(?:time|t|h|hr|hour|std)\b", 60.0),
+    (r"\b(?:2|two|to)\s*(?:timer|hours|t\b|h\b|hrs)", 120.0),
+    (r"\b(?:3|three|tre)\s*(?:timer|hours|t\b|h\b|hrs)", 180.0),
+    (r"\b(?:nat|natten|night|overnight|all\s+night|hele\s+natten|nattetimer|over\s+night)\b", None),
 )
+_DURATIONS: tuple[tuple[re.Pattern[str], float | None], ...] = tuple(
+    (re.compile(p, re.I), minutes) for p, minutes in _DURATION_SPECS)
+# The same patterns without IGNORECASE, for the lower-cased text of a ``Lowered.exact`` ad (where str.lower and
+# re.IGNORECASE agree on every character): the same matches, and sre's case-sensitive scan is cheaper.
+_DURATIONS_LOW: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p, _ in _DURATION_SPECS)
 
 
 # Literal substrings (lower case) one of which every match of the _DURATIONS regex at the same index contains;
@@ -99,15 +104,16 @@ class PriceHit:
 def _duration(text: str, lo: int, hi: int, start: int, end: int, low: str | None = None) -> float | str | None:
     """Minutes of the nearest duration phrase within [lo, hi) around [start, end); "" when none.
 
-    low (str): ``text.lower()`` when it has the same offsets; then duration regexes whose trigger words are
-    not in the window are skipped.
+    low (str): ``text.lower()`` of a ``Lowered.exact`` text; then duration regexes whose trigger words are
+    not in the window are skipped and the others read the lower-cased window.
     """
     best: tuple[int, float | None] | None = None
-    window = text[lo:hi]
-    window_low = low[lo:hi] if low is not None else None
-    for (rx, minutes), triggers in zip(_DURATIONS, _DURATION_TRIGGERS, strict=True):
-        if window_low is not None and triggers is not None and not any(t in window_low for t in triggers):
-            continue
+    window = text[lo:hi] if low is None else low[lo:hi]
+    for (rx, minutes), rx_low, triggers in zip(_DURATIONS, _DURATIONS_LOW, _DURATION_TRIGGERS, strict=True):
+        if low is not None:
+            if triggers is not None and not any(t in window for t in triggers):
+                continue
+            rx = rx_low
         for m in rx.finditer(window):
             ms, me = m.start() + lo, m.end() + lo
             if ms < end and me > start:

@@ -107,10 +107,14 @@ _POS_VOCAB = ["22", "5", "19", "år", "-", "årig", "aar", "yo", "y.o.", "y/o", 
               "Nationality:", "origin", "from", "fra", "born in", "kommer fra", "Romanian", "rumænsk", "rumænske",
               "Thai", "Romania", "pige", "girl", "sweet", "speak", "speaking", "Languages:", "taler", "English",
               "dansk", "500", "1.500", "1 500", "2'000", "1500,-", ",-", "kr", "KR.", "DKK", "€", "EUR", "$", "£",
-              "time", "København", "Kbh", "Ø", "Vesterbro", "Aarhus", "C", "St.", "ÅR", "İ", "x", "\n", ",", "."]
+              "time", "København", "Kbh", "Ø", "Vesterbro", "Aarhus", "C", "St.", "ÅR", "İ", "x", "\n", ",", ".",
+              " - ", "|", ")", "!", "½", "30 min", "1 time", "/h", "per hour", "Timer", "nat", "I AM", "i'm",
+              "mia.dk", "at", " AT ", "(at)", "snabel-a", "@", "gmail", "dot", "com", "%",
+              "Snap", "snapchat:", "of", "OF", "👻", "telegram", "TG", "@anna_22", "id:", "line"]
 
 
 def _positional_equal(text: str) -> None:
+    from classifiers.contacts import _EMAIL, _LABEL_RE, _email_starts, _label_matches
     from classifiers.facts import (
         _AGE_STRONG,
         _SPEAK_RE,
@@ -121,7 +125,7 @@ def _positional_equal(text: str) -> None:
         load_people,
     )
     from classifiers.normalize import finditer_at, lowered
-    from classifiers.prices import _MONEY, _money_starts
+    from classifiers.prices import _DURATIONS, _DURATIONS_LOW, _MONEY, _money_starts
     from config.settings import AppSettings
 
     key = lowered(text)
@@ -130,11 +134,15 @@ def _positional_equal(text: str) -> None:
     spans = lambda ms: [m.span() for m in ms]  # noqa: E731
     for k, rx in enumerate(_AGE_STRONG):
         assert spans(finditer_at(rx, text, _age_starts(k, key))) == spans(rx.finditer(text)), (k, text)
+    for (rx, _), rx_low in zip(_DURATIONS, _DURATIONS_LOW, strict=True):  # prices._duration on key.low
+        assert spans(rx_low.finditer(key.low)) == spans(rx.finditer(text)), (rx.pattern, text)
     people = load_people()
     for k, rx in enumerate(people.nat_patterns):
         assert spans(finditer_at(rx, text, _nat_starts(k, people, key))) == spans(rx.finditer(text)), (k, text)
     assert spans(finditer_at(_SPEAK_RE, text, key.positions(_SPEAK_TRIGGERS))) == spans(_SPEAK_RE.finditer(text))
     assert spans(finditer_at(_MONEY, text, _money_starts(key))) == spans(_MONEY.finditer(text)), text
+    assert spans(finditer_at(_EMAIL, text, _email_starts(text, key.low))) == spans(_EMAIL.finditer(text)), text
+    assert spans(_label_matches(text, key)) == spans(_LABEL_RE.finditer(text)), text
     gaz = load_gazetteer(AppSettings(env="test").config_dir / "gazetteer" / "dk.yaml")
     plain = [(m.value, m.start, m.end) for m in gaz.find(text, "")]
     assert [(m.value, m.start, m.end) for m in gaz.find(text, "", key)] == plain, text
