@@ -21,6 +21,11 @@ from config.lexicon_schema import PeopleConfig, load_people_config
 DEFAULT_PEOPLE = Path(__file__).resolve().parents[1] / "config" / "people.yaml"
 
 _N = rf"(?P<n>\d{{1,2}}|{NUMBER_WORDS_RE})"
+# A number followed by one of these is a distance, duration, size, price or count, never an age: "kun 17 km
+# fra Aarhus", "only 17 minutes from the station", "I'm 17 cm" (an UNDERAGE flag is the costliest mistake).
+_NOT_AGE_UNITS = (r"(?:cm|mm|km|m\b|meter|metres?|meters?|mil\b|miles?|mi\b|kg|kilo|lbs?|pounds?|kr|dkk|eur|euro|€|"
+                  r"\$|usd|nok|sek\b|min|minutter|minutes?|sek|sec|seconds?|timer|hours?|hrs?\b|h\b|t\b|dage|days?|"
+                  r"uger|weeks?|måneder|months?|%|procent|percent|stk|pcs|gange|times|tommer|inch(?:es)?)")
 _YEARS = (r"(?:år(?:ig|s)?|aar|års|yo|y\.o\.?|y/o|yrs?\.?|years?|jahre|ani|lat|anos|años|ans|éves|let|"
           r"godina|jaar|vuotta|åringen|årig)")
 _AGE_STRONG = (
@@ -29,7 +34,7 @@ _AGE_STRONG = (
     re.compile(rf"(?<![\w.,])(?<!\d[.,]){_N}\s*[-‐]?\s*{_YEARS}(?![\w])(?!\s*(?:of\s+)?(?:erfaring|experience|"
                rf"in\s+(?:the\s+)?business|i\s+branchen|siden|ago|i\s+danmark|in\s+denmark|here|her))", re.I),
     re.compile(rf"(?<![\w])(?:i'?m|i\s+am|im|jeg\s+er|am|i'm\s+only|jeg\s+er\s+kun|only|kun)\s+(?:a\s+|en\s+)?"
-               rf"{_N}(?![\w+])(?!\s*(?:cm|kg|kr|dkk|min|%|timer|hours|h\b|,\d|\.\d|/|x|stk|tommer|inch))", re.I),
+               rf"{_N}(?![\w+])(?!\s*(?:{_NOT_AGE_UNITS}|,\d|\.\d|/|x))", re.I),
     re.compile(rf"(?<![\w])(?:just\s+turned|barely|lige\s+fyldt|nyligt?\s+fyldt|fyldt|knap|turned)\s+{_N}(?![\w+])",
                re.I),
 )
@@ -97,7 +102,7 @@ _AGE_BLOCK_BEFORE = re.compile(r"(?:\b(?:i|in|for|since|siden|over|de\s+sidste|t
 _AGE_WEAK = (
     re.compile(r"\((?P<n>\d{2})\)"),
     re.compile(r"(?:^|[,|–—\-:]|\s-\s)\s*(?P<n>\d{2})\s*(?:[,|–—)!.]|$|\s-\s)", re.M),
-    re.compile(r"^\s*[A-ZÆØÅ][a-zæøåé]{2,14}\s+(?P<n>\d{2})(?![\w.,+])(?!\s*(?:kr|cm|kg|min|dkk|,-|\d|%))"),
+    re.compile(r"^\s*[A-ZÆØÅ][a-zæøåé]{2,14}\s+(?P<n>\d{2})(?![\w.,+])(?!\s*(?:{_NOT_AGE_UNITS}|,-|\d))"),
 )
 
 @dataclass(frozen=True)

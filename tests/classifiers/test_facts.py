@@ -28,9 +28,17 @@ def test_age_forms(text: str, age: int) -> None:
 @pytest.mark.parametrize("text", [
     "Been working for 15 years", "jeg har boet her i 10 år", "All models 18+", "Over 18 only",
     "1500 kr, 170 cm", "open 10-22", "Room 23, floor 4",
+    # a number with a unit after "only"/"kun"/"I am" is a distance, duration or count (found on held-out text)
+    "Kun 17 km fra Aarhus", "only 17 km from Odense", "I am 15 minutes from the station", "kun 16 min fra byen",
+    "only 12 days left", "jeg er her kun 14 dage", "only 17 € extra", "I'm 16 meters from the beach",
 ])
 def test_no_false_age(text: str) -> None:
     assert [m for m in find_ages(text, source="text", bounds=B) if m.strong] == []
+
+
+@pytest.mark.parametrize("title", ["Anna 17 km fra Aarhus", "Mia 15 min fra Odense"])
+def test_title_number_with_a_unit_is_no_weak_age(title: str) -> None:
+    assert [m.value for m in find_ages(title, source="title", bounds=B)] == []
 
 
 @settings(max_examples=120, deadline=None)
