@@ -37,14 +37,16 @@ def _huffman_overfull(counts: bytes) -> bool:
     return False
 
 
-def _segment_problem(code: int, seg: bytes, frame: set[int]) -> str | None:
+def _segment_problem(code: int, seg: bytes, frame: set[int], size: list[int]) -> str | None:
     """A frame header, Huffman and quantisation tables and a scan header must add up to their segment's
     length, and a scan may only name the frame's components: a decode fails fatally otherwise (Pillow's
-    header read only checks what comes before the first scan). ``frame`` collects the component ids."""
+    header read only checks what comes before the first scan). ``frame`` collects the component ids and
+    ``size`` gets the frame's width and height."""
     if code in _SOF:
         count = seg[5] if len(seg) > 5 else 0
-        if count == 0 or len(seg) != 6 + 3 * count:
-            return "bad frame header"
+        if seg[0] != 8 or count not in (1, 3, 4) or len(seg) != 6 + 3 * count or frame:
+            return "bad frame header"  # Pillow opens 8-bit 1 (grey), 3 (colour), 4 (CMYK) components, one frame
+        size[:] = [int.from_bytes(seg[3:5], "big"), int.from_bytes(seg[1:3], "big")]
         for i in range(count):
             component, sampling, table = seg[6 + 3 * i:9 + 3 * i]
             if not (1 <= sampling >> 4 <= 4 and 1 <= sampling & 15 <= 4) or table > 3:
@@ -79,50 +81,61 @@ def _segment_problem(code: int, seg: bytes, frame: set[int]) -> str | None:
 
 
 def jpeg_problem(data: bytes) -> str | None:
-    """jpeg_problem (str | None): why ``data`` is not a complete JPEG, or None when its structure is whole.
+    """jpeg_problem (str | None): why ``data`` is not a complete JPEG, or None when its structure is whole."""
+    return check_jpeg(data)[0]
+
+
+def check_jpeg(data: bytes) -> tuple[str | None, int, int]:
+    """check_jpeg ((problem, width, height)): the structure walk, with the frame's size when it is whole.
 
     Lenient where libjpeg is lenient (fill bytes, stray bytes between segments, data after EOI), strict
     where a decode fails (missing SOI, a segment or scan cut short, no scan, no EOI).
     """
+    problem, size = _walk(data)
+    return (problem, 0, 0) if problem else (None, size[0], size[1])
+
+
+def _walk(data: bytes) -> tuple[str | None, list[int]]:
     n = len(data)
+    size: list[int] = [0, 0]
     if data[:2] != b"\xff\xd8":
-        return "no JPEG start marker"
+        return "no JPEG start marker", size
     pos, scans, frame, restarts = 2, 0, set(), False
     while True:
         if pos >= n or data[pos] != 0xFF:  # stray bytes before a marker: libjpeg skips them with a warning
             found = _NEXT_MARKER.search(data, pos)
             if found is None:
-                return "truncated: no end marker"
+                return "truncated: no end marker", size
             pos = found.start()
         while pos < n and data[pos] == 0xFF:  # fill bytes
             pos += 1
         if pos >= n:
-            return "truncated: no end marker"
+            return "truncated: no end marker", size
         code = data[pos]
         pos += 1
         if code == _EOI:
-            return None if scans else "no image data"
+            return (None if scans and frame else "no image data"), size
         if code in _STANDALONE:
             continue
         if code not in _SEGMENTS:
             if scans and restarts:  # with restart intervals libjpeg resyncs past a damaged marker in a scan
                 continue
-            return f"unsupported marker 0x{code:02X}"
+            return f"unsupported marker 0x{code:02X}", size
         restarts = restarts or code == _DRI
         if pos + 2 > n:
-            return "truncated in a segment header"
+            return "truncated in a segment header", size
         end = pos + int.from_bytes(data[pos:pos + 2], "big")
         if end - pos < 2:
-            return f"bad segment length at byte {pos}"
+            return f"bad segment length at byte {pos}", size
         if end > n:
-            return "truncated in a segment"
+            return "truncated in a segment", size
         if (code in _SOF or code in (_SOS, _DHT, _DQT)) and (problem := _segment_problem(
-                code, data[pos + 2:end], frame)):
-            return problem
+                code, data[pos + 2:end], frame, size)):
+            return problem, size
         pos = end
         if code == _SOS:  # entropy-coded data follows: jump to the next real marker
             scans += 1
             found = _NEXT_MARKER.search(data, pos)
             if found is None:
-                return "truncated: image data without an end marker"
+                return "truncated: image data without an end marker", size
             pos = found.start()
