@@ -22,6 +22,7 @@ from twisted.internet.threads import deferToThread
 from config.site_schema import host_allowed
 from crawler.items import AdItem
 from crawler.jpeg_check import check_jpeg
+from crawler.transport import PHOTO_META
 from storage.blobs import BlobStore
 from storage.crawl_repo import AdRecord, StoredPhoto
 
@@ -135,7 +136,8 @@ class PhotoPipeline(FilesPipeline):
                 item.photo_failures.append((url, "off-site: outside allowed_domains"))
                 continue
             item.photo_requests.append(url)
-            requests.append(Request(url, callback=NO_CALLBACK, meta={"download_maxsize": self.max_bytes}))
+            requests.append(Request(url, callback=NO_CALLBACK,
+                                    meta={"download_maxsize": self.max_bytes, PHOTO_META: True}))
         return requests
 
     def media_to_download(self, request: Request, info: Any, *, item: Any = None) -> None:
