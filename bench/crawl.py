@@ -5,7 +5,8 @@ Run: ``.venv/bin/python bench/crawl.py [--ads 10000] [--js-ads 150]``.
 * **bare**: a minimal Scrapy spider, same Scrapy settings as an adwatch crawl, that only fetches and
   parses the nightlist listing and ad pages (no photos, no database).
 * **bare+photos**: the same spider also fetching every ad's photos (bodies discarded): the HTTP cost of a
-  first crawl's photos at the same politeness, without validation or storage.
+  first crawl's photos at the same politeness and over the same transport as adwatch's photo requests
+  (``crawler.transport``: photos over aiohttp, pages over Twisted), without validation or storage.
 * **adwatch n1**: ``adwatch crawl demo_nightlist`` on plain HTTP (``render_if`` removed: static pages only),
   with photos downloaded, validated and stored, and every ad written to a fresh SQLite database.
 * **adwatch re**: the same snapshot crawled again into the same database (an unchanged night: no
@@ -53,6 +54,7 @@ def bare_main(url: str, out: str, photos: str = "0", autothrottle: str = "0") ->
     from config.site_schema import load_site
     from crawler.pages import _best_srcset
     from crawler.settings import build_crawl_settings
+    from crawler.transport import PHOTO_META
 
     app = AppSettings(env="test", data_dir=Path(tempfile.mkdtemp(prefix="bench-bare-")))
     site = load_site(app.sites_dir, "demo_nightlist")
@@ -79,7 +81,8 @@ def bare_main(url: str, out: str, photos: str = "0", autothrottle: str = "0") ->
         def parse_ad(self, response):  # type: ignore[no-untyped-def]
             if fetch_photos:
                 for srcset in response.css("div.gallery img::attr(srcset)").getall():
-                    yield response.follow(_best_srcset(srcset), callback=self.parse_photo)
+                    # Marked like adwatch's photo requests: the same transport (crawler/transport.py).
+                    yield response.follow(_best_srcset(srcset), callback=self.parse_photo, meta={PHOTO_META: True})
             yield {"title": response.css("h1.ad-title::text").get(),
                    "body": " ".join(response.css("section.ad-description ::text").getall()),
                    "phones": response.css("dd.fact-phone a::attr(href)").getall(),

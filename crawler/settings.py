@@ -29,6 +29,9 @@ DOWNLOADER = "crawler.downloader.PoliteDownloader"  # Scrapy 2.19's lets queued 
 # Scrapy starts this many asyncio worker tasks for *every* callback's output (default 100). An adwatch page
 # yields at most one item, so 100 tasks per response were pure overhead (~1/3 of a plain page's CPU).
 CONCURRENT_ITEMS = 4
+STATS_CLASS = "crawler.stats.LeanStatsCollector"  # no per-access hook (~21 per response)
+
+PHOTO_HANDLER = "crawler.transport.PhotoDispatchHandler"
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -70,7 +73,8 @@ def build_crawl_settings(app_settings: AppSettings, site: SiteDefinition) -> dic
     """build_crawl_settings (dict): Scrapy settings for one crawl of ``site``."""
     pol = site.politeness
     settings: dict[str, Any] = {
-        key: value for key, value in globals().items() if key.isupper() and key != "CHROMIUM_FLAGS"
+        key: value for key, value in globals().items()
+        if key.isupper() and key not in ("CHROMIUM_FLAGS", "PHOTO_HANDLER")
     }
     settings.update({
         "LOG_LEVEL": app_settings.log_level,
@@ -100,7 +104,9 @@ def build_crawl_settings(app_settings: AppSettings, site: SiteDefinition) -> dic
         "ADWATCH_PHOTO_MAX_PIXELS": app_settings.photo_max_pixels,
         "DEPTH_PRIORITY": 0,
     })
-    if uses_browser(site):
+    if not uses_browser(site):  # photos over aiohttp, pages over Twisted (crawler/transport.py)
+        settings["DOWNLOAD_HANDLERS"] = {"http": PHOTO_HANDLER, "https": PHOTO_HANDLER}
+    else:
         settings["DOWNLOAD_HANDLERS"] = {
             "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
             "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
