@@ -113,6 +113,21 @@ DA_TENS = {"tyve": 20, "tredive": 30, "fyrre": 40, "halvtreds": 50, "tres": 60}
 DA_UNITS = {"en": 1, "et": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9}
 
 
+# Two-digit number words, as Danish and English ads spell a number in pairs ("otteogtyve tolv fireogtredive
+# seksoghalvtreds" = 28 12 34 56, "twelve", "twentyeight"). Whole tokens only. English bare tens ("thirty") are
+# left out: "thirty-four" is two tokens and would read as "304".
+_DA_TENS_ALL = {**DA_TENS, "halvfjerds": 70, "firs": 80, "halvfems": 90}
+_EN_TENS_ALL = {**EN_TENS, "seventy": 70, "eighty": 80, "ninety": 90}
+PAIR_WORDS: dict[str, str] = {
+    **{w: str(n) for w, n in {**EN_SMALL, **DA_SMALL, **_DA_TENS_ALL}.items()},
+    **{f"{u}og{t}": str(n + DA_UNITS[u]) for t, n in _DA_TENS_ALL.items() for u in DA_UNITS if u != "et"},
+    **{f"{t}{u}": str(n + EN_UNITS[u]) for t, n in _EN_TENS_ALL.items() for u in EN_UNITS
+       if u not in ("oh", "zero", "for")},
+}
+# Pair words that are also everyday words ("ten minutes", "ti", Spanish "tres"): read only beside other digits.
+AMBIGUOUS_PAIR_WORDS = frozenset({"ten", "ti", "tres"})
+
+
 @lru_cache(maxsize=65536)
 def token_digits(token: str) -> tuple[str, bool] | None:
     """token_digits: ``(digits, disguised)`` if the whole token spells digits, else None.
@@ -124,6 +139,9 @@ def token_digits(token: str) -> tuple[str, bool] | None:
     if token.isdigit():
         return (token, False) if token.isascii() else None
     low = token.lower()
+    pair = PAIR_WORDS.get(low)
+    if pair is not None:
+        return pair, True
     if not low.isalnum() or not low.isascii() or len(low) > 40:
         return None
     n = len(low)

@@ -17,7 +17,15 @@ from functools import lru_cache
 
 import phonenumbers
 
-from classifiers.normalize import _DROP, _FOLD_SPECIAL, AMBIGUOUS_WORDS, CleanText, clean, token_digits
+from classifiers.normalize import (
+    _DROP,
+    _FOLD_SPECIAL,
+    AMBIGUOUS_PAIR_WORDS,
+    AMBIGUOUS_WORDS,
+    CleanText,
+    clean,
+    token_digits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +320,8 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
             prev_end, prev_word = e, tok_low
             continue
         digits, disguised = read
-        word_only = tok_low in AMBIGUOUS_WORDS or (len(digits) == 1 and not any(c.isdigit() for c in tok))
+        word_only = (tok_low in AMBIGUOUS_WORDS or tok_low in AMBIGUOUS_PAIR_WORDS
+                     or (len(digits) == 1 and not any(c.isdigit() for c in tok)))
         sep_ok = bool(_SEP_OK.match(gap)) and gap.count("\n") <= 2 and not filler
         soft = False
         if run and not sep_ok:

@@ -16,6 +16,10 @@ DK = "+4520123456"
     ("call 4 8 0 - 2 6 7 - 1 9 0 4", "+14802671904", True),  # spaced one by one: not a Danish 8-digit prefix
     ("4 8 0 2 6 7 1 9 0 4 text me", "+14802671904", True),
     ("2O one2 34 fem6", DK, True),
+    # numbers spelled in pairs, as Danes read them out ("otteogtyve" = 28), and English teens/compounds
+    ("otteogtyve tolv fireogtredive seksoghalvtreds", "+4528123456", True),
+    ("sms: tyve tolv 34 56", DK, True),
+    ("call twentyeight twelve 34 56", "+4528123456", True),
     ("Ring 20 12 34 56", DK, False),
     ("ring: 20-12-34-56 efter kl 12", DK, False),
     ("call 20.12.34.56", DK, False),
@@ -62,6 +66,9 @@ def test_phone_cases(text: str, e164: str | None, obfuscated: bool | None) -> No
     "Price: 2.000,- / 4.000,- night",
     "Tider: 20.00 - 04.00 alle dage",
     "Ring to gange",
+    "Ti minutter fra Vesterbro, tyve minutter fra lufthavnen, 1500 kr",
+    "Top ten girls, twelve hours a day, otteogtyve år",
+    "elleve tolv tretten fjorten femten",
 ])
 def test_no_false_phones(text: str) -> None:
     assert find_phones(text, region="DK") == []
