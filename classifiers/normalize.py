@@ -114,8 +114,9 @@ DA_UNITS = {"en": 1, "et": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6,
 
 
 # Two-digit number words, as Danish and English ads spell a number in pairs ("otteogtyve tolv fireogtredive
-# seksoghalvtreds" = 28 12 34 56, "twelve", "twentyeight"). Whole tokens only. English bare tens ("thirty") are
-# left out: "thirty-four" is two tokens and would read as "304".
+# seksoghalvtreds" = 28 12 34 56, "twelve", "twentyeight"). Whole tokens only; the phone reader joins
+# "twenty-eight" into one such token first. English bare tens ("thirty") are left out: "thirty 4" would read as
+# "304".
 _DA_TENS_ALL = {**DA_TENS, "halvfjerds": 70, "firs": 80, "halvfems": 90}
 _EN_TENS_ALL = {**EN_TENS, "seventy": 70, "eighty": 80, "ninety": 90}
 PAIR_WORDS: dict[str, str] = {

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 
@@ -274,10 +275,57 @@ def _clusters(words: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+# "twenty-eight", "thirty four": an English tens word and a unit word, read as one two-digit token.
+_EN_TENS_PAIR = re.compile(r"\b(?:twenty|thirty|fou?rty|fifty|sixty|seventy|eighty|ninety)[-‐ ]"
+                           r"(?:one|two|three|four|five|six|seven|eight|nine)\b", re.I)
+
+
+class _Joined:
+    """A token made of two (a tens word and a unit word), with the Match methods ``_groups`` reads."""
+
+    __slots__ = ("_end", "_start", "_word")
+
+    def __init__(self, start: int, end: int, word: str) -> None:
+        self._start, self._end, self._word = start, end, word
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self) -> str:
+        return self._word
+
+
+def _join_tens(text: str, found: list[Any]) -> list[Any] | None:
+    """``found`` with each "twenty-eight" pair joined into one token ("twentyeight"), or None when there is none."""
+    if "ty" not in text and "TY" not in text and "Ty" not in text:  # every tens word holds "ty"
+        return None
+    pairs = {m.start(): m.end() for m in _EN_TENS_PAIR.finditer(text)}
+    if not pairs:
+        return None
+    out: list[Any] = []
+    k = 0
+    while k < len(found):
+        m = found[k]
+        end = pairs.get(m.start())
+        if end is not None and k + 1 < len(found) and found[k + 1].end() == end:
+            out.append(_Joined(m.start(), end, m.group() + found[k + 1].group()))
+            k += 2
+            continue
+        out.append(m)
+        k += 1
+    return out
+
+
 def _groups(text: str) -> list[list[_Group]]:
     """Runs of digit groups, each run a candidate area for one or more numbers."""
-    found = list(_TOKEN.finditer(text))
-    clusters = _clusters(list(map(re.Match.group, found)))
+    found: list[Any] = list(_TOKEN.finditer(text))
+    joined = _join_tens(text, found)
+    if joined is not None:
+        found = joined
+    clusters = _clusters([m.group() for m in found] if joined is not None else list(map(re.Match.group, found)))
     if not clusters:
         return []
     # (start, end, word) only of the tokens the run builder and the fences read: a cluster and two around it

@@ -20,6 +20,8 @@ DK = "+4520123456"
     ("otteogtyve tolv fireogtredive seksoghalvtreds", "+4528123456", True),
     ("sms: tyve tolv 34 56", DK, True),
     ("call twentyeight twelve 34 56", "+4528123456", True),
+    ("call twenty-eight twelve thirty-four fifty-six", "+4528123456", True),
+    ("Twenty Eight 12 34 56 (text only)", "+4528123456", True),
     ("Ring 20 12 34 56", DK, False),
     ("ring: 20-12-34-56 efter kl 12", DK, False),
     ("call 20.12.34.56", DK, False),
@@ -69,6 +71,7 @@ def test_phone_cases(text: str, e164: str | None, obfuscated: bool | None) -> No
     "Ti minutter fra Vesterbro, tyve minutter fra lufthavnen, 1500 kr",
     "Top ten girls, twelve hours a day, otteogtyve år",
     "elleve tolv tretten fjorten femten",
+    "twenty-eight years old, thirty-four kg lighter, fifty-six minutes",
 ])
 def test_no_false_phones(text: str) -> None:
     assert find_phones(text, region="DK") == []
