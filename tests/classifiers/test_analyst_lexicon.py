@@ -77,16 +77,22 @@ def test_new_phrase_in_yaml_gives_new_hits_after_rerun(session: Session, setting
     assert process_readings(session, ours, progress=False).read == 0  # nothing stale any more
 
 
-def test_new_token_patterns_fire_with_and_without_the_matcher(tmp_path: Path) -> None:
-    """A token pattern the evaluator runs itself and one only spaCy's Matcher knows (REGEX) both fire."""
-    from classifiers.nlp import build_nlp
-
+def _config_with_en_entry(tmp_path: Path, entry: str) -> Path:
+    """A copy of config/ whose English lexicon has ``entry`` appended and its version bumped (an analyst's edit)."""
     cfg = tmp_path / "config"
     shutil.copytree(REPO_CONFIG, cfg)
     path = cfg / "lexicons" / "en" / "indicators.yaml"
     src = path.read_text(encoding="utf-8")
     src = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", src, count=1, flags=re.M)
-    src += """  - id: analyst_passing_through
+    path.write_text(src + entry, encoding="utf-8")
+    return cfg
+
+
+def test_new_token_patterns_fire_with_and_without_the_matcher(tmp_path: Path) -> None:
+    """A token pattern the evaluator runs itself and one only spaCy's Matcher knows (REGEX) both fire."""
+    from classifiers.nlp import build_nlp
+
+    cfg = _config_with_en_entry(tmp_path, """  - id: analyst_passing_through
     code: MOVEMENT
     description: Added by an analyst in a test.
     patterns:
@@ -95,8 +101,7 @@ def test_new_token_patterns_fire_with_and_without_the_matcher(tmp_path: Path) ->
     examples:
       positive: ["Passing through Odense", "short stay in Aarhus"]
       negative: ["passing through", "no short stay in Aarhus"]
-"""
-    path.write_text(src, encoding="utf-8")
+""")
     settings = AppSettings(env="test", config_dir=cfg)
     res = load_resources(settings)
     reader = build_nlp("en", res.lexicons)
@@ -112,12 +117,7 @@ def test_two_patterns_of_one_indicator_on_one_span_give_one_match(tmp_path: Path
     """The Matcher reports (key, start, end) once when several patterns of the key match it; the evaluator too."""
     from classifiers.nlp import build_nlp
 
-    cfg = tmp_path / "config"
-    shutil.copytree(REPO_CONFIG, cfg)
-    path = cfg / "lexicons" / "en" / "indicators.yaml"
-    src = path.read_text(encoding="utf-8")
-    src = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", src, count=1, flags=re.M)
-    src += """  - id: analyst_two_ways
+    cfg = _config_with_en_entry(tmp_path, """  - id: analyst_two_ways
     code: MOVEMENT
     description: Added by an analyst in a test; both patterns match "passing through Odense".
     patterns:
@@ -126,8 +126,7 @@ def test_two_patterns_of_one_indicator_on_one_span_give_one_match(tmp_path: Path
     examples:
       positive: ["Passing through Odense"]
       negative: ["passing by"]
-"""
-    path.write_text(src, encoding="utf-8")
+""")
     res = load_resources(AppSettings(env="test", config_dir=cfg))
     for lang in ("da", "en", "xx"):
         reader = build_nlp(lang, res.lexicons)
