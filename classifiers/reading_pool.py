@@ -70,8 +70,7 @@ class ReadingPool:
     """
 
     def __init__(self, settings: AppSettings, jobs: int) -> None:
-        self.jobs = jobs
-        self.broken = False  # set by the stage when a worker died
+        self.broken = False  # set by the stage when a worker died: no more submits, workers killed on exit
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self._pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                          initializer=_init, initargs=(settings,))

@@ -163,24 +163,20 @@ def process_readings(session: Session, settings: AppSettings, *, reprocess: bool
     bar = Progress(TextColumn("reading ads"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    disable=not progress, transient=False)
     pool = ReadingPool(settings, workers) if workers > 1 else None
-    broken = False
 
-    def readings(rows: list[Row], futures: list[Any] | None) -> list[Result]:
-        nonlocal broken
-        if futures is not None and not broken:
+    def readings(items: list[Row], futures: list[Any] | None) -> list[Result]:
+        if futures is not None and pool is not None and not pool.broken:
             try:
                 return list(ReadingPool.results(futures))
             except BrokenProcessPool:  # a worker died (killed, out of memory): read the rest here
                 log.exception("[E206] a reading worker died; reading the remaining ads in this process")
-                broken = True
-                if pool is not None:
-                    pool.broken = True
-        return read_rows(rows, settings, res)
+                pool.broken = True
+        return read_rows(items, settings, res)
 
-    def write(rows: list[Any], futures: list[Any] | None) -> None:
+    def write(rows: list[Any], items: list[Row], futures: list[Any] | None) -> None:
         batch: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = []
-        results = readings([(vid, title, text, raw) for vid, _a, _s, title, text, raw in rows], futures)
-        for (vid, ad_id, site_id, title, text, raw_fields), (_vid, reading, ms) in zip(rows, results, strict=True):
+        for (vid, ad_id, site_id, title, text, raw_fields), (_vid, reading, ms) in zip(
+                rows, readings(items, futures), strict=True):
             nul = input_has_nul(title, text, raw_fields)
             contacts, hits = contact_rows(reading, maybe_nul=nul), hit_rows(reading)
             batch.append((to_values(reading, version_id=vid, ad_id=ad_id, site_id=site_id, res=res,
@@ -199,23 +195,24 @@ def process_readings(session: Session, settings: AppSettings, *, reprocess: bool
     last_id = 0
     with bar, pool or nullcontext():
         task = bar.add_task("read", total=total)
-        pending: tuple[list[Any], list[Any] | None] | None = None
+        pending: tuple[list[Any], list[Row], list[Any] | None] | None = None
         while True:  # the workers read batch k+1 while this process writes batch k
             rows = list(unread_versions(session=session, stamp=res.stamp, after_id=last_id, limit=batch_size,
                                         reprocess=reprocess))
+            items: list[Row] = [(vid, title, text, raw) for vid, _a, _s, title, text, raw in rows]
             futures = None
             if rows:
                 last_id = rows[-1][0]
-                if pool is not None and not broken:
+                if pool is not None and not pool.broken:
                     try:
-                        futures = pool.submit([(vid, title, text, raw) for vid, _a, _s, title, text, raw in rows])
+                        futures = pool.submit(items)
                     except BrokenProcessPool:  # known broken since the last batch: read it here
-                        broken = pool.broken = True
+                        pool.broken = True
             if pending is not None:
                 write(*pending)
             if not rows:
                 break
-            pending = (rows, futures)
+            pending = (rows, items, futures)
     stats.low_price = update_low_price(session=session, stamp=res.stamp, cfg=res.config.low_price)
     session.commit()
     stats.seconds = time.perf_counter() - started
