@@ -42,7 +42,7 @@ from config.settings import AppSettings
 log = logging.getLogger(__name__)
 
 # Bump when extraction code changes behaviour: stored readings with another stamp are re-read.
-READER_VERSION = "reader.v4"
+READER_VERSION = "reader.v5"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Set to a dict to have ``read_ad`` add each step's CPU seconds to it (bench/extract.py --steps); None: off.
 STEP_SECONDS: dict[str, float] | None = None
@@ -396,7 +396,10 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
         step("people", do_people)
     seen: set[tuple[str, str, int, int]] = set()
     uniq = []
+    grown = out.get("age") is not None and out["age"] >= cfg.youth_max_stated_age
     for h in sorted(indicator_hits, key=lambda h: (h["source"] != "title", h["start"])):
+        if grown and h["code"] == "YOUTH":  # "youthful 45-year-old": marketing, not a minor hidden behind it
+            continue
         key = (h["indicator_id"], h["source"], h["start"], h["end"])
         if key not in seen:
             seen.add(key)

@@ -180,6 +180,9 @@ class ReadingConfig(StrictModel):
     night_hours: float = Field(default=8, gt=0)
     price_dkk_per_hour_bounds: tuple[float, float] = (100, 20_000)
     age_bounds: tuple[int, int] = (12, 75)
+    youth_max_stated_age: int = Field(
+        default=30, ge=18, le=99,
+        description="YOUTH phrases do not count when the ad states this age or more ('youthful 45-year-old').")
     language: LanguageDetection = LanguageDetection()
     low_price: LowPrice = LowPrice()
 

@@ -4,11 +4,14 @@ token-pattern prefilter returns what the full Matcher returns."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from classifiers.nlp import build_nlp
 from classifiers.phones import find_phones
-from classifiers.reading import Resources, read_ad
+from classifiers.reading import Resources, load_resources, read_ad
 from config.settings import AppSettings
 
 
@@ -140,3 +143,28 @@ def test_find_indicators_with_text_equals_without(resources: Resources) -> None:
     for text in ("Not new in town, but we have new girls", "Only 3 days in Odense! no condom", "NEW IN AALBORG"):
         doc = reader.nlp.make_doc(text)
         assert find_indicators(doc, reader, text) == find_indicators(doc, reader)
+
+
+@pytest.mark.parametrize(("text", "youth"), [
+    ("Very young and fresh, 19 years old", True),
+    ("Youthful and very young at 45 years old", False),
+    ("Meget ung og frisk pige, 22 år", True),
+    ("Ungdommelig og meget ung, 38 år", False),
+])
+def test_youth_wording_is_dropped_when_the_ad_states_a_grown_age(text: str, youth: bool, read_settings: AppSettings,
+                                                                 resources: Resources) -> None:
+    """YOUTH is about a minor hidden behind "young" wording; a stated 30+ makes it marketing (reading.yaml)."""
+    reading = read_ad("", text, {}, settings=read_settings, resources=resources)
+    assert reading.age is not None
+    assert ("YOUTH" in reading.codes) is youth
+
+
+def test_youth_age_limit_comes_from_reading_yaml(tmp_path: Path, read_settings: AppSettings) -> None:
+    shutil.copytree(read_settings.config_dir, tmp_path / "config")
+    path = tmp_path / "config" / "reading.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("youth_max_stated_age: 30", "youth_max_stated_age: 50"),
+                    encoding="utf-8")
+    settings = read_settings.model_copy(update={"config_dir": tmp_path / "config"})
+    reading = read_ad("", "Youthful and very young at 45 years old", {}, settings=settings,
+                      resources=load_resources(settings))
+    assert "YOUTH" in reading.codes
