@@ -208,6 +208,8 @@ class Gazetteer:
             self.first.setdefault(words[0], []).append((words, place))
         for cands in self.first.values():
             cands.sort(key=lambda c: -len(c[0]))
+        # One-word spellings (lower case), for readers that generalise over places (classifiers/indicator_model.py).
+        self.one_word = frozenset(a for a in self.by_alias if " " not in a)
 
     def find(self, text: str, source: str, key: Lowered | None = None) -> list[Mention]:
         """find (list[Mention]): places named in ``text`` (value is the Place).

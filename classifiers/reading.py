@@ -8,6 +8,7 @@ binary-looking text, E202 text cut, E203 time limit, E204 extractor error, E205 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -30,6 +31,7 @@ from classifiers.facts import (
     load_people,
     parse_age_field,
 )
+from classifiers.indicator_model import MODEL_ID, IndicatorModel, load_model
 from classifiers.indicators import find_indicators
 from classifiers.language import detect_language
 from classifiers.nlp import build_nlp
@@ -38,6 +40,7 @@ from classifiers.phones import PhoneHit, find_phones, parse_field
 from classifiers.prices import choose_price, find_prices
 from config.lexicon_schema import LexiconSet, ReadingConfig, load_lexicons, load_reading_config
 from config.settings import AppSettings
+from config.training_schema import load_training
 
 log = logging.getLogger(__name__)
 
@@ -100,21 +103,28 @@ class Resources:
     gazetteer: Gazetteer
     config: ReadingConfig
     people: People | None = None  # config/people.yaml (language names, nationality words)
+    model: IndicatorModel | None = None  # trained from config/training/*.yaml (None: disabled or no folder)
 
     @property
     def stamp(self) -> str:
-        """stamp (str): reader version, lexicon key and people.yaml version; current when equal to this."""
+        """stamp (str): reader version, lexicon key, people.yaml version, model and reading.yaml; current when equal."""
         people = f"|people.v{self.people.version}" if self.people is not None else ""
-        return f"{READER_VERSION}|{self.lexicons.key}{people}"
+        model = f"|{self.model.key}" if self.model is not None else ""
+        tunables = hashlib.sha256(self.config.model_dump_json().encode()).hexdigest()[:8]
+        return f"{READER_VERSION}|{self.lexicons.key}{people}{model}|cfg#{tunables}"
 
 
 @lru_cache(maxsize=4)
 def _resources(config_dir: str, mtime_key: tuple[float, ...]) -> Resources:
     root = Path(config_dir)
     people_path = root / "people.yaml"
-    res = Resources(load_lexicons(root / "lexicons"), load_gazetteer(root / "gazetteer" / "dk.yaml"),
-                    load_reading_config(root / "reading.yaml"), load_people(people_path) if people_path.exists()
-                    else load_people())
+    lexicons, config = load_lexicons(root / "lexicons"), load_reading_config(root / "reading.yaml")
+    gazetteer = load_gazetteer(root / "gazetteer" / "dk.yaml")
+    model = None
+    if (root / "training").is_dir():
+        model = load_model(load_training(root / "training"), lexicons, config.indicator_model, gazetteer.one_word)
+    res = Resources(lexicons, gazetteer, config,
+                    load_people(people_path) if people_path.exists() else load_people(), model)
     warm_up(res)
     return res
 
@@ -131,7 +141,7 @@ def load_resources(settings: AppSettings) -> Resources:
     """load_resources (Resources): reloaded when any lexicon, gazetteer or reading.yaml file changes."""
     root = Path(settings.config_dir)
     files = sorted([*root.glob("lexicons/*/*.y*ml"), *root.glob("gazetteer/*.yaml"), root / "reading.yaml",
-                    root / "people.yaml"])
+                    root / "people.yaml", *root.glob("training/*.yaml")])
     return _resources(str(root), tuple(f.stat().st_mtime for f in files if f.exists()))
 
 
@@ -296,12 +306,23 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
     def do_indicators() -> None:
         reader = build_nlp(out.get("language", "xx"), res.lexicons, res.lexicons.key)
         doc = reader.nlp.make_doc(ct.text)
+        rule_spans = []
         for hit in find_indicators(doc, reader, ct.text):
+            rule_spans.append((hit.code, hit.start, hit.end))
             os_, oe = ct.orig_span(hit.start, hit.end)
             src, s, e = locate(os_, oe)
             d = hit.as_dict()
             d.update(start=s, end=e, text=combined[os_:oe], source=src)
             indicator_hits.append(d)
+        if res.model is not None:
+            for code, ms, me, _p in res.model.hits(ct.text):
+                if any(c == code and hs < me and ms < he for c, hs, he in rule_spans):
+                    continue  # the lexicon already names the words, with tighter evidence
+                os_, oe = ct.orig_span(ms, me)
+                src, s, e = locate(os_, oe)
+                indicator_hits.append({"code": code, "indicator_id": f"model_{code.lower()}", "lexicon_id": MODEL_ID,
+                                       "lexicon_version": res.model.version, "start": s, "end": e,
+                                       "text": combined[os_:oe], "source": src})
 
     def do_age() -> None:
         bounds = cfg.age_bounds

@@ -171,6 +171,15 @@ class LowPrice(StrictModel):
     min_market_size: int = Field(default=8, ge=2)
 
 
+class IndicatorModelConfig(StrictModel):
+    """IndicatorModelConfig (model): the sentence classifier beside the lexicons (classifiers/indicator_model.py)."""
+
+    enabled: bool = True
+    threshold: float = Field(default=0.8, gt=0, lt=1, description="Probability from which a sentence fires a code.")
+    regularisation: float = Field(default=4.0, gt=0, description="Inverse L2 strength (C) of each code's model.")
+    window_words: int = Field(default=24, ge=4, le=200, description="Longer sentences are read in windows.")
+
+
 class ReadingConfig(StrictModel):
     """ReadingConfig (model): tunables of the reading stage, from ``config/reading.yaml``."""
 
@@ -185,6 +194,7 @@ class ReadingConfig(StrictModel):
         description="YOUTH phrases do not count when the ad states this age or more ('youthful 45-year-old').")
     language: LanguageDetection = LanguageDetection()
     low_price: LowPrice = LowPrice()
+    indicator_model: IndicatorModelConfig = IndicatorModelConfig()
 
 
 def load_reading_config(path: Path) -> ReadingConfig:

@@ -167,6 +167,9 @@ def config_check() -> None:
         want = "should fire" if r.polarity == "positive" else f"should not fire (fired on {list(r.found)})"
         console.print(f"[red][C110] {r.lexicon_id}: {r.indicator_id}: {r.code} {want}: {r.sentence!r}[/red]")
     console.print(f"lexicons {res.lexicons.versions()}: {len(results) - len(bad)}/{len(results)} examples ok")
+    if res.model is not None:
+        console.print(f"indicator model: trained on {res.model.trained_on} sentences, {len(res.model.vocab)} features, "
+                      f"threshold {res.model.threshold} ({res.model.key})")
     if bad:
         raise typer.Exit(1)
 
