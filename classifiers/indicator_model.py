@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -86,7 +87,7 @@ def sentence_features(words: list[str], places: frozenset[str] = frozenset(),
             scope = _scope(w, negators) if w[0].isalnum() else 0
         norms.append(norm)
         feats.extend(own)
-    feats.extend(f"b:{a} {b}" for a, b in zip(norms, norms[1:], strict=False))
+    feats.extend(f"b:{a} {b}" for a, b in pairwise(norms))
     return feats
 
 
