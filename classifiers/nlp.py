@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -130,16 +131,27 @@ LEX_LOWER, LEX_LENGTH, LEX_TEXT = 0, 1, 2  # positions in a lexeme fact tuple; f
 
 
 class LexemeFacts(dict):  # type: ignore[type-arg]
-    """ORTH hash -> (lower hash, length of the text, the text, *flags) of that lexeme; filled on first use."""
+    """ORTH hash -> facts of that lexeme, filled on first use: (lower hash, length of the text, the text, *flags,
+    lexeme NORM hash, literal hashes, literal hashes but NORM's).
 
-    def __init__(self, vocab: Any, flags: tuple[str, ...]) -> None:
+    The last three serve ``ReaderNLP.token_matches``: the hashes of the lexeme's ORTH/LOWER/NORM (those of
+    ``lit_attrs``) that are in ``literals``, so a doc's literal words are read per token without hashing every
+    column value. A token whose NORM differs from its lexeme's (a tokenizer exception) is patched per doc.
+    """
+
+    def __init__(self, vocab: Any, flags: tuple[str, ...], literals: frozenset[int] = frozenset(),
+                 lit_attrs: tuple[int, ...] = ()) -> None:
         super().__init__()
-        self.vocab, self.flags = vocab, flags
+        self.vocab, self.flags, self.literals, self.lit_attrs = vocab, flags, literals, lit_attrs
 
     def __missing__(self, orth: int) -> tuple[Any, ...]:
         lex = self.vocab[orth]
         text = lex.orth_
-        got = self[orth] = (lex.lower, len(text), text, *(bool(getattr(lex, f)) for f in self.flags))
+        base = tuple(h for attr, h in ((ORTH, lex.orth), (LOWER, lex.lower)) if attr in self.lit_attrs
+                     and h in self.literals)
+        full = base + ((lex.norm,) if NORM in self.lit_attrs and lex.norm in self.literals else ())
+        got = self[orth] = (lex.lower, len(text), text, *(bool(getattr(lex, f)) for f in self.flags), lex.norm,
+                            full, base)
         return got
 
 
@@ -195,6 +207,8 @@ def codegen(program: tuple[tuple[bool, tuple[Check, ...]], ...], at: int, flag_a
 
 
 _LOWER_OF = itemgetter(LEX_LOWER)
+_NORM_OF = itemgetter(-3)
+_LITS_OF = itemgetter(-2)
 
 
 class DocColumns:
@@ -209,6 +223,21 @@ class DocColumns:
         else:
             self.orth, self.norm, self.idx = [], [], []
         self.lex: list[tuple[Any, ...]] = list(map(facts.__getitem__, self.orth))
+
+    def literal_words(self, literals: frozenset[int], norm: bool) -> list[tuple[int, ...]]:
+        """Per token: its ORTH/LOWER/NORM hashes that are in ``literals`` (those of the facts' ``lit_attrs``).
+
+        norm (bool): NORM is one of them; a token whose NORM is not its lexeme's gets its own.
+        """
+        lex = self.lex
+        lits = list(map(_LITS_OF, lex))
+        if norm:
+            lex_norms = list(map(_NORM_OF, lex))
+            if lex_norms != self.norm:
+                for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
+                    if a != b:
+                        lits[i] = lex[i][-1] + ((b,) if b in literals else ())
+        return lits
 
     def column(self, attr: int) -> list[int]:
         """The ORTH, LOWER or NORM hash of every token."""
@@ -310,7 +339,7 @@ class ReaderNLP:
     def columns_of(self, doc: Any) -> DocColumns:
         """columns_of (DocColumns): the doc's token columns, shared by the pattern evaluator and negation."""
         if self.facts is None:
-            self.facts = LexemeFacts(self.nlp.vocab, LEX_FLAGS)
+            self.facts = LexemeFacts(self.nlp.vocab, LEX_FLAGS, self.literals, tuple(self.columns))
         return DocColumns(doc, self.facts)
 
     def token_matches(self, doc: Any, dc: DocColumns | None = None) -> list[tuple[int, int, int]]:
@@ -326,21 +355,24 @@ class ReaderNLP:
             return out
         if dc is None:
             dc = self.columns_of(doc)
-        lit = [dc.column(a) for a in self.columns]
-        flat = lit[0] if len(lit) == 1 else sum(lit[1:], lit[0])  # column after column: position = k % n
-        present = self.literals.intersection(flat)
-        if not present:
+        # Literal words per token from the lexeme facts; tokens whose NORM is not their lexeme's are patched.
+        lits = dc.literal_words(self.literals, NORM in self.columns)
+        positions: dict[int, set[int]] = {}  # literal word hash -> token positions
+        for i in compress(range(n), lits):
+            for h in lits[i]:
+                pos = positions.get(h)
+                if pos is None:
+                    positions[h] = {i}
+                else:
+                    pos.add(i)
+        if not positions:
             return out
+        present = positions.keys()
         groups_of = self.anchor_groups
         seen: set[int] = set()
-        here = present.intersection(groups_of)
+        here = groups_of.keys() & present
         for h in here:
             seen.update(groups_of[h])
-        # token positions of every anchor word present, in one pass over the columns
-        positions: dict[int, set[int]] = {h: set() for h in here}
-        for k, h in enumerate(flat):
-            if h in here:
-                positions[h].add(k % n)
         view: _DocView | None = None
         plan = self.plan
         for g in sorted(seen):
@@ -369,6 +401,7 @@ class ReaderNLP:
                     view = _DocView(doc, {attr: dc.column(attr) for attr in (ORTH, LOWER, NORM)})
                 out.extend(self._evaluate(view, g, compiled, idx))
                 continue
+            lit = [dc.column(a) for a in self.columns]
             strided = [h for t in zip(*lit, strict=True) for h in t]
             out.extend(self._run_matcher(doc, strided, len(lit), n, g, idx))
         # Patterns of one indicator run as separate groups; the Matcher reports a (key, start, end) once even
@@ -584,4 +617,4 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
     programs = [None if got is None else codegen(got[0], got[1], flag_at) for got in compiled]
     return ReaderNLP(nlp, phrase_matcher, lower_matcher, matcher, exclusion_matcher, rules, exclusions, anchors,
                      anchor_groups, groups, free_matcher, required, checks, literals, group_anchor, columns, compiled,
-                     group_keys, LexemeFacts(nlp.vocab, flags), programs)
+                     group_keys, LexemeFacts(nlp.vocab, flags, literals, tuple(columns)), programs)

@@ -81,4 +81,24 @@ def test_lexeme_facts_equal_token_attributes() -> None:
                 got = dc.lex[i]
                 assert (dc.orth[i], dc.norm[i], dc.idx[i]) == (tok.orth, tok.norm, tok.idx)
                 assert (got[LEX_LOWER], got[LEX_LENGTH], got[LEX_TEXT]) == (tok.lower, len(tok.text), tok.text)
-                assert got[3:] == tuple(getattr(tok, f) for f in LEX_FLAGS)
+                assert got[3:3 + len(LEX_FLAGS)] == tuple(getattr(tok, f) for f in LEX_FLAGS)
+
+
+def test_literal_words_follow_token_norms_of_tokenizer_exceptions() -> None:
+    """A token whose NORM comes from a tokenizer exception ("n't" -> "not") gets its own literal words."""
+    from spacy.attrs import LOWER, NORM
+
+    nlp = spacy.blank("en")
+    strings = nlp.vocab.strings
+    literals = frozenset(strings.add(w) for w in ("not", "n't", "do", "new", "am", "'m", "i"))
+    rng = random.Random(7)
+    for attrs in ((LOWER, NORM), (NORM,), (LOWER,)):
+        facts = LexemeFacts(nlp.vocab, LEX_FLAGS, literals, attrs)
+        for _ in range(100):
+            doc = nlp.make_doc(" ".join(rng.choice(["don't", "I'm", "new", "NEW", "not", "do", "x"])
+                                        for _ in range(rng.randint(1, 8))))
+            got = DocColumns(doc, facts).literal_words(literals, NORM in attrs)
+            want = [tuple(h for attr, h in ((LOWER, t.lower), (NORM, t.norm)) if attr in attrs and h in literals)
+                    for t in doc]
+            assert [set(x) for x in got] == [set(x) for x in want], doc.text
+    assert any(t.norm != nlp.vocab[t.orth].norm for t in nlp.make_doc("don't"))  # the case is exercised
