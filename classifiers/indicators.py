@@ -9,6 +9,7 @@ heart"). Hits keep the lexicon id and version, character offsets and the matched
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,22 @@ class _NegSets:
     window: int
 
 
-def _negated(toks: _Tokens, start: int, neg: _NegSets, inside: frozenset[int] = frozenset()) -> bool:
+class _Inside:
+    """The tokens inside a multi-word cue match, worked out on the first question (only a negator asks)."""
+
+    __slots__ = ("matches", "tokens")
+
+    def __init__(self, matches: list[tuple[int, int, int]]) -> None:
+        self.matches = matches
+        self.tokens: frozenset[int] | None = None
+
+    def __contains__(self, i: int) -> bool:
+        if self.tokens is None:
+            self.tokens = frozenset(j for _, s, e in self.matches if e - s > 1 for j in range(s, e))
+        return i in self.tokens
+
+
+def _negated(toks: _Tokens, start: int, neg: _NegSets, inside: Container[int] = frozenset()) -> bool:
     """True when a negator stands within ``neg.window`` tokens before ``start`` in the same clause.
 
     A negator at a token in ``inside`` (a token of some cue's match) belongs to that cue: "taler ikke dansk helt
@@ -122,7 +138,7 @@ def find_indicators(doc: Doc, reader: ReaderNLP, text: str | None = None) -> lis
         for key, s, e in reader.exclusion_matcher(doc):
             excluded.setdefault(reader.exclusions[key], []).append((s, e))
     toks = _Tokens(dc, doc.text if text is None else text)
-    inside = frozenset(i for _, s, e in matches if e - s > 1 for i in range(s, e))  # tokens inside a multi-word cue
+    inside = _Inside(matches)  # tokens inside a multi-word cue
     negated: dict[tuple[int, int], bool] = {}  # (token, negator sets) -> verdict, shared by hits starting there
     spans: dict[tuple[int, int, int], tuple[Any, Any]] = {}  # (start, end, key) -> (lexicon, indicator)
     info = _rule_info(reader)
