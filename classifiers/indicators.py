@@ -9,14 +9,14 @@ heart"). Hits keep the lexicon id and version, character offsets and the matched
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
-from spacy.attrs import IDX, LENGTH
 from spacy.strings import StringStore
 from spacy.tokens import Doc
 
-from classifiers.nlp import ReaderNLP, norm_word
+from classifiers.nlp import LEX_LENGTH, DocColumns, ReaderNLP, norm_word
 
 _PUNCT_BREAK = frozenset(".!?;:\n,()[]|•*-–—/")
 
@@ -44,34 +44,27 @@ _DETERMINERS = frozenset({"no", "ingen", "intet", "none", "zero"})
 
 
 class _Tokens:
-    """One doc's character offsets (read at once) and, on demand, the token facts negation needs.
+    """One doc's token columns (``ReaderNLP.columns_of``: offsets, ORTH/NORM hashes, lexeme facts) and its text.
 
     Why: ``doc[i]`` builds a Token object per access, ``doc[s:e]`` a Span per hit and ``doc.text`` joins every
-    token again; ``to_array`` of two columns is cheaper, and the few tokens before a hit are read once even
-    when several hits share them.
+    token again; the columns are read once per doc and shared with the token pattern evaluator.
     """
 
-    __slots__ = ("_facts", "doc", "idx", "text")
+    __slots__ = ("dc", "text")
 
-    def __init__(self, doc: Doc, text: str) -> None:
-        self.doc = doc
+    def __init__(self, dc: DocColumns, text: str) -> None:
+        self.dc = dc
         self.text = text
-        self.idx: list[int] = doc.to_array([IDX, LENGTH]).ravel().tolist() if len(doc) else []  # idx, length, ...
-        self._facts: dict[int, tuple[str, bool, bool, int, int, bool, bool, bool]] = {}
 
     def span(self, s: int, e: int) -> tuple[int, int]:
         """(start_char, end_char) of tokens s..e-1, as ``doc[s:e]`` gives them."""
-        idx = self.idx
-        return idx[2 * s], idx[2 * e - 2] + idx[2 * e - 1]
+        dc = self.dc
+        return dc.idx[s], dc.idx[e - 1] + dc.lex[e - 1][LEX_LENGTH]
 
     def facts(self, i: int) -> tuple[str, bool, bool, int, int, bool, bool, bool]:
         """(text, is_punct, is_space, norm hash, lower hash, is_title, is_lower, is_alpha) of token ``i``."""
-        got = self._facts.get(i)
-        if got is None:
-            tok = self.doc[i]
-            got = self._facts[i] = (tok.text, tok.is_punct, tok.is_space, tok.norm, tok.lower, tok.is_title,
-                                    tok.is_lower, tok.is_alpha)
-        return got
+        lower, _length, text, punct, space, title, is_lower, alpha = self.dc.lex[i][:8]
+        return text, punct, space, self.dc.norm[i], lower, title, is_lower, alpha
 
 
 @dataclass(frozen=True)
@@ -84,26 +77,44 @@ class _NegSets:
     window: int
 
 
-def _negated(toks: _Tokens, start: int, neg: _NegSets, inside: frozenset[int] = frozenset()) -> bool:
+class _Inside:
+    """The tokens inside a multi-word cue match, worked out on the first question (only a negator asks)."""
+
+    __slots__ = ("matches", "tokens")
+
+    def __init__(self, matches: list[tuple[int, int, int]]) -> None:
+        self.matches = matches
+        self.tokens: frozenset[int] | None = None
+
+    def __contains__(self, i: int) -> bool:
+        if self.tokens is None:
+            self.tokens = frozenset(j for _, s, e in self.matches if e - s > 1 for j in range(s, e))
+        return i in self.tokens
+
+
+def _negated(toks: _Tokens, start: int, neg: _NegSets, inside: Container[int] = frozenset()) -> bool:
     """True when a negator stands within ``neg.window`` tokens before ``start`` in the same clause.
 
     A negator at a token in ``inside`` (a token of some cue's match) belongs to that cue: "taler ikke dansk helt
     ung" or "doesn't speak English BB ok" written without punctuation must not negate the next cue.
     """
-    if start > 0 and toks.facts(start)[5]:
-        prev = toks.facts(start - 1)
+    lex, norms = toks.dc.lex, toks.dc.norm
+    # lexeme facts (nlp.LexemeFacts): (lower, length, text, is_punct, is_space, is_title, is_lower, is_alpha, ...)
+    if start > 0 and lex[start][5]:
+        prev = lex[start - 1]
         if prev[6] and prev[7]:
             return False  # a capitalised cue after a lower-case word starts a sentence written without a full stop
     seen = 0
     i = start - 1
     window = neg.window
     while i >= 0 and seen < window:
-        text, punct, space, norm, lower = toks.facts(i)[:5]
+        lower, _length, text, punct, space = lex[i][:5]
         if (punct and not _PUNCT_BREAK.isdisjoint(text)) or "\n" in text:
             return False
         if space:
             i -= 1
             continue
+        norm = norms[i]
         if norm in neg.breaks:
             return False
         if (norm in neg.negators or lower in neg.negators) and i not in inside:
@@ -118,24 +129,25 @@ def find_indicators(doc: Doc, reader: ReaderNLP, text: str | None = None) -> lis
 
     text (str): the text ``doc`` was made from (saves rebuilding ``doc.text``).
     """
-    matches = list(reader.phrase_matcher(doc)) + list(reader.lower_matcher(doc)) + reader.token_matches(doc)
+    dc = reader.columns_of(doc)
+    matches = list(reader.phrase_matcher(doc)) + list(reader.lower_matcher(doc)) + reader.token_matches(doc, dc)
     if not matches:
         return []
     excluded: dict[str, list[tuple[int, int]]] = {}
     if reader.exclusions:
         for key, s, e in reader.exclusion_matcher(doc):
             excluded.setdefault(reader.exclusions[key], []).append((s, e))
-    toks = _Tokens(doc, doc.text if text is None else text)
-    inside = frozenset(i for _, s, e in matches if e - s > 1 for i in range(s, e))  # tokens inside a multi-word cue
+    toks = _Tokens(dc, doc.text if text is None else text)
+    inside = _Inside(matches)  # tokens inside a multi-word cue
     negated: dict[tuple[int, int], bool] = {}  # (token, negator sets) -> verdict, shared by hits starting there
     spans: dict[tuple[int, int, int], tuple[Any, Any]] = {}  # (start, end, key) -> (lexicon, indicator)
+    info = _rule_info(reader)
     for key, s, e in matches:
-        lexicon, ind = reader.rules[key]
-        ex = excluded.get(ind.code)
+        lexicon, ind, code, neg = info[key]
+        ex = excluded.get(code) if excluded else None
         if ex and any(s < xe and xs < e for xs, xe in ex):
             continue
-        if ind.negatable and lexicon.negators:
-            neg = _negator_sets(lexicon)
+        if neg is not None:
             memo = (s, id(neg))
             verdict = negated.get(memo)
             if verdict is None:
@@ -161,6 +173,18 @@ def find_indicators(doc: Doc, reader: ReaderNLP, text: str | None = None) -> lis
 
 
 _NEG_CACHE: dict[tuple[str, int], _NegSets] = {}
+_RULE_INFO: dict[int, tuple[ReaderNLP, dict[int, tuple[Any, Any, str, _NegSets | None]]]] = {}
+
+
+def _rule_info(reader: ReaderNLP) -> dict[int, tuple[Any, Any, str, _NegSets | None]]:
+    """Match key -> (lexicon, indicator, code, negator sets or None when hits are never negated), per reader."""
+    got = _RULE_INFO.get(id(reader))
+    if got is None or got[0] is not reader:
+        got = _RULE_INFO[id(reader)] = (reader, {
+            key: (lexicon, ind, ind.code,
+                  _negator_sets(lexicon) if ind.negatable and lexicon.negators else None)
+            for key, (lexicon, ind) in reader.rules.items()})
+    return got[1]
 _HASHES = StringStore()  # string hashes do not depend on the store: one store computes them for every vocab
 
 

@@ -14,11 +14,13 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import spacy
-from spacy.attrs import LOWER, NORM, ORTH
+from spacy.attrs import IDX, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 
@@ -111,15 +113,149 @@ def compile_pattern(pattern: list[dict[str, Any]], strings: Any) -> tuple[tuple[
     return tuple(out) if any(not opt for opt, _ in out) else None
 
 
+# ---------------------------------------------------------------- compiled patterns as Python functions
+# A compiled pattern with k optional tokens is the union of its 2**k fixed-length variants (each optional token
+# taken or skipped): the Matcher's set of (start, end) is the set of (s, s + len(v)) for which a variant v matches
+# from s. Each variant holds the anchor token (a required one) at a known index, so from an anchor position i the
+# variant can only start at i - index. ``codegen`` writes one function per pattern group that tests every
+# variant at every anchor position with inline comparisons on the doc's columns (no per-token calls) and returns
+# the set of (start, end). The columns (``DocColumns``): ORTH and NORM per token from one ``Doc.to_array`` (a
+# token's NORM can differ from its lexeme's), and per token its lexeme's facts (LOWER, length of the text, flags)
+# from a per-vocabulary cache, since a Token's lower and flags are its lexeme's.
+MAX_OPTIONAL = 6  # more optional tokens than this: the generic evaluator (``_DocView.ends``) runs instead
+_CMP_SOURCE = {int.__eq__: "==", int.__ne__: "!=", int.__ge__: ">=", int.__le__: "<=", int.__gt__: ">",
+               int.__lt__: "<"}
+# Lexeme facts every doc view holds, in this order (negation reads them too); pattern flags are added per pipeline.
+LEX_FLAGS = ("is_punct", "is_space", "is_title", "is_lower", "is_alpha")
+LEX_LOWER, LEX_LENGTH, LEX_TEXT = 0, 1, 2  # positions in a lexeme fact tuple; flags follow from 3
+
+
+class LexemeFacts(dict):  # type: ignore[type-arg]
+    """ORTH hash -> facts of that lexeme, filled on first use: (lower hash, length of the text, the text, *flags,
+    lexeme NORM hash, literal hashes, literal hashes but NORM's).
+
+    The last three serve ``ReaderNLP.token_matches``: the hashes of the lexeme's ORTH/LOWER/NORM (those of
+    ``lit_attrs``) that are in ``literals``, so a doc's literal words are read per token without hashing every
+    column value. A token whose NORM differs from its lexeme's (a tokenizer exception) is patched per doc.
+    """
+
+    def __init__(self, vocab: Any, flags: tuple[str, ...], literals: frozenset[int] = frozenset(),
+                 lit_attrs: tuple[int, ...] = ()) -> None:
+        super().__init__()
+        self.vocab, self.flags, self.literals, self.lit_attrs = vocab, flags, literals, lit_attrs
+
+    def __missing__(self, orth: int) -> tuple[Any, ...]:
+        lex = self.vocab[orth]
+        text = lex.orth_
+        base = tuple(h for attr, h in ((ORTH, lex.orth), (LOWER, lex.lower)) if attr in self.lit_attrs
+                     and h in self.literals)
+        full = base + ((lex.norm,) if NORM in self.lit_attrs and lex.norm in self.literals else ())
+        got = self[orth] = (lex.lower, len(text), text, *(bool(getattr(lex, f)) for f in self.flags), lex.norm,
+                            full, base)
+        return got
+
+
+def _check_source(check: Check, pos: str, flag_at: dict[str, int], consts: dict[str, Any]) -> str:
+    """Python source of one token check at position expression ``pos``: O/N are the ORTH/NORM columns, X the
+    lexeme facts."""
+    kind = check[0]
+    if kind == "h":
+        _k, attr, hashes, wanted = check
+        ref = {ORTH: f"O[{pos}]", NORM: f"N[{pos}]", LOWER: f"X[{pos}][{LEX_LOWER}]"}[attr]
+        if len(hashes) == 1:
+            return f"{ref} {'==' if wanted else '!='} {next(iter(hashes))}"
+        name = f"S{len(consts)}"
+        consts[name] = hashes
+        return f"{ref} {'in' if wanted else 'not in'} {name}"
+    if kind == "f":
+        ref = f"X[{pos}][{flag_at[check[1]]}]"
+        return ref if check[2] else f"not {ref}"
+    return f"X[{pos}][{LEX_LENGTH}] {_CMP_SOURCE[check[1]]} {int(check[2])}"
+
+
+def codegen(program: tuple[tuple[bool, tuple[Check, ...]], ...], at: int, flag_at: dict[str, int]) -> Any:
+    """codegen: ``f(O, N, X, n, anchors) -> set[(start, end)]`` for a compiled pattern anchored at token ``at``.
+
+    flag_at maps a flag name to its index in a lexeme fact tuple. None when the pattern has more than
+    ``MAX_OPTIONAL`` optional tokens (the generic evaluator then runs).
+    """
+    opts = [j for j, (opt, _c) in enumerate(program) if opt]
+    if len(opts) > MAX_OPTIONAL or program[at][0]:
+        return None
+    consts: dict[str, Any] = {}
+    variants: dict[tuple[int, ...], None] = {}
+    for mask in range(1 << len(opts)):
+        skip = {opts[b] for b in range(len(opts)) if mask >> b & 1}
+        variants[tuple(j for j in range(len(program)) if j not in skip)] = None
+    blocks = []
+    for toks in variants:
+        a, size = toks.index(at), len(toks)
+        conds = ["s >= 0" if a else "", f"s + {size} <= n"]
+        for off, j in enumerate(toks):
+            pos = "s" if off == 0 else f"s + {off}"
+            conds += [_check_source(c, pos, flag_at, consts) for c in program[j][1]]
+        cond = " and ".join(c for c in conds if c)
+        blocks.append(f"        s = i - {a}\n        if {cond}:\n            out.add((s, s + {size}))")
+    src = "def _group(O, N, X, n, anchors):\n    out = set()\n    for i in anchors:\n" + "\n".join(blocks) + \
+        "\n    return out\n"
+    namespace = dict(consts)
+    # The source holds only ints (hashes, offsets, LENGTH values) and names; word sets are passed as constants.
+    exec(compile(src, "<token pattern>", "exec"), namespace)
+    fn = namespace["_group"]
+    fn.source = src
+    return fn
+
+
+_LOWER_OF = itemgetter(LEX_LOWER)
+_NORM_OF = itemgetter(-3)
+_LITS_OF = itemgetter(-2)
+
+
+class DocColumns:
+    """One doc's token columns: ORTH and NORM hashes, character offsets, and each token's lexeme facts."""
+
+    __slots__ = ("idx", "lex", "n", "norm", "orth")
+
+    def __init__(self, doc: Any, facts: LexemeFacts) -> None:
+        self.n = len(doc)
+        if self.n:
+            self.orth, self.norm, self.idx = doc.to_array([ORTH, NORM, IDX]).T.tolist()
+        else:
+            self.orth, self.norm, self.idx = [], [], []
+        self.lex: list[tuple[Any, ...]] = list(map(facts.__getitem__, self.orth))
+
+    def literal_words(self, literals: frozenset[int], norm: bool) -> list[tuple[int, ...]]:
+        """Per token: its ORTH/LOWER/NORM hashes that are in ``literals`` (those of the facts' ``lit_attrs``).
+
+        norm (bool): NORM is one of them; a token whose NORM is not its lexeme's gets its own.
+        """
+        lex = self.lex
+        lits = list(map(_LITS_OF, lex))
+        if norm:
+            lex_norms = list(map(_NORM_OF, lex))
+            if lex_norms != self.norm:
+                for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
+                    if a != b:
+                        lits[i] = lex[i][-1] + ((b,) if b in literals else ())
+        return lits
+
+    def column(self, attr: int) -> list[int]:
+        """The ORTH, LOWER or NORM hash of every token."""
+        if attr == ORTH:
+            return self.orth
+        if attr == NORM:
+            return self.norm
+        return list(map(_LOWER_OF, self.lex))
+
+
 class _DocView:
     """Hash columns of one doc plus Token objects made only for the positions a flag check reads."""
 
     __slots__ = ("cols", "doc", "n", "tokens")
 
-    def __init__(self, doc: Any, flat: list[int], cols: dict[int, int]) -> None:
+    def __init__(self, doc: Any, cols: dict[int, list[int]]) -> None:
         self.doc, self.n, self.tokens = doc, len(doc), {}
-        stride = len(cols)
-        self.cols = {attr: flat[k::stride] for attr, k in cols.items()}  # one list per column
+        self.cols = cols  # attr id -> one list per column
 
     def ok(self, checks: tuple[Check, ...], j: int) -> bool:
         """Token ``j`` passes every check."""
@@ -187,55 +323,87 @@ class ReaderNLP:
     # per group: (compiled pattern, anchor's index in it, min and max tokens before the anchor) or None
     compiled: list[Any] = field(default_factory=list)
     group_keys: list[int] = field(default_factory=list)  # per group: its match key
+    facts: Any = None  # LexemeFacts of this vocabulary
+    programs: list[Any] = field(default_factory=list)  # per group: ``codegen`` function or None
 
-    def token_matches(self, doc: Any) -> list[tuple[int, int, int]]:
-        """token_matches: Matcher hits, running each pattern only around tokens that carry its anchor word."""
+    @property
+    def plan(self) -> list[tuple[Any, frozenset[int], Any, int]]:
+        """Per group: (required word sets, anchor word hashes, program or None, match key), made once."""
+        got = self.__dict__.get("_plan")
+        if got is None or len(got) != len(self.groups):
+            programs = self.programs or [None] * len(self.groups)
+            got = self.__dict__["_plan"] = list(zip(self.required, self.group_anchor, programs, self.group_keys,
+                                                    strict=True))
+        return got
+
+    def columns_of(self, doc: Any) -> DocColumns:
+        """columns_of (DocColumns): the doc's token columns, shared by the pattern evaluator and negation."""
+        if self.facts is None:
+            self.facts = LexemeFacts(self.nlp.vocab, LEX_FLAGS, self.literals, tuple(self.columns))
+        return DocColumns(doc, self.facts)
+
+    def token_matches(self, doc: Any, dc: DocColumns | None = None) -> list[tuple[int, int, int]]:
+        """token_matches: Matcher hits, running each pattern only around tokens that carry its anchor word.
+
+        dc (DocColumns): the doc's columns when the caller already read them (``columns_of``).
+        """
         out: list[tuple[int, int, int]] = []
         if self.free_matcher is not None and len(self.free_matcher):
             out.extend(self.free_matcher(doc))
         n = len(doc)
         if not self.groups or not n:
             return out
-        cols = self.columns
-        flat = doc.to_array(cols).ravel().tolist() if len(cols) > 1 else doc.to_array(cols).tolist()
-        present = self.literals.intersection(flat)
-        if not present:
+        if dc is None:
+            dc = self.columns_of(doc)
+        # Literal words per token from the lexeme facts; tokens whose NORM is not their lexeme's are patched.
+        lits = dc.literal_words(self.literals, NORM in self.columns)
+        positions: dict[int, set[int]] = {}  # literal word hash -> token positions
+        for i in compress(range(n), lits):
+            for h in lits[i]:
+                pos = positions.get(h)
+                if pos is None:
+                    positions[h] = {i}
+                else:
+                    pos.add(i)
+        if not positions:
             return out
-        stride = len(cols)
+        present = positions.keys()
         groups_of = self.anchor_groups
         seen: set[int] = set()
-        for h in present.intersection(groups_of):
+        here = groups_of.keys() & present
+        for h in here:
             seen.update(groups_of[h])
-        positions: dict[int, list[int]] = {}
         view: _DocView | None = None
+        plan = self.plan
         for g in sorted(seen):
+            required, anchor_words, program, key = plan[g]
             missing = False
-            for r in self.required[g]:
+            for r in required:
                 if present.isdisjoint(r):
                     missing = True
                     break
             if missing:
                 continue
-            idx: set[int] = set()
-            for h in self.group_anchor[g].intersection(present):
-                pos = positions.get(h)
-                if pos is None:
-                    pos, k = [], -1
-                    while True:
-                        try:
-                            k = flat.index(h, k + 1)
-                        except ValueError:
-                            break
-                        pos.append(k // stride)
-                    positions[h] = pos
-                idx.update(pos)
+            idx: set[int] | None = None
+            for h in anchor_words.intersection(here):
+                pos = positions[h]
+                idx = pos if idx is None else idx | pos
+            if idx is None:
+                continue
+            if program is not None:
+                got = program(dc.orth, dc.norm, dc.lex, n, idx)
+                if got:
+                    out.extend([(key, st, e) for st, e in sorted(got)])
+                continue
             compiled = self.compiled[g] if self.compiled else None
             if compiled is not None:
                 if view is None:
-                    view = _DocView(doc, flat, {attr: k for k, attr in enumerate(cols)})
+                    view = _DocView(doc, {attr: dc.column(attr) for attr in (ORTH, LOWER, NORM)})
                 out.extend(self._evaluate(view, g, compiled, idx))
                 continue
-            out.extend(self._run_matcher(doc, flat, stride, n, g, idx))
+            lit = [dc.column(a) for a in self.columns]
+            strided = [h for t in zip(*lit, strict=True) for h in t]
+            out.extend(self._run_matcher(doc, strided, len(lit), n, g, idx))
         # Patterns of one indicator run as separate groups; the Matcher reports a (key, start, end) once even
         # when several of the key's patterns match it, so do we.
         return list(dict.fromkeys(out)) if len(seen) > 1 else out
@@ -443,6 +611,10 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
     literals = frozenset(h for req in required for r in req for h in r)
     columns = [attr for name, attr in (("ORTH", ORTH), ("LOWER", LOWER), ("NORM", NORM))
                if name in attrs_used or (name == "ORTH" and "TEXT" in attrs_used)] or [NORM]
+    flags = LEX_FLAGS + tuple(sorted({c[1] for got in compiled if got is not None for _o, cs in got[0] for c in cs
+                                      if c[0] == "f"} - set(LEX_FLAGS)))
+    flag_at = {f: k + 3 for k, f in enumerate(flags)}
+    programs = [None if got is None else codegen(got[0], got[1], flag_at) for got in compiled]
     return ReaderNLP(nlp, phrase_matcher, lower_matcher, matcher, exclusion_matcher, rules, exclusions, anchors,
                      anchor_groups, groups, free_matcher, required, checks, literals, group_anchor, columns, compiled,
-                     group_keys)
+                     group_keys, LexemeFacts(nlp.vocab, flags, literals, tuple(columns)), programs)
