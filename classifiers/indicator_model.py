@@ -26,9 +26,10 @@ from config.training_schema import MODEL_CODES, TrainingSet
 MODEL_ID = "indicator_model"
 # Words and single symbols ("?" after "uden kondom" is a refusal, "/" in "24/7"); digits stay one token.
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]")  # "don't" stays one word (a negator)
-# Sentence ends: . ! ? before a space or the end (not "8.000 kr", "kl. 22.30"), line breaks, and the bullets
-# and separators ads use instead of punctuation.
-_SENTENCE = re.compile(r"(?:[^.!?\n•|;]|[.!?](?=[^\s.!?]))+[.!?]*")
+# Sentence ends: . and ! before a space or the end (not "8.000 kr", "kl. 22.30"), line breaks, and the bullets
+# and separators ads use instead of punctuation. Not "?": ads answer their own questions ("Uden kondom? Glem
+# det!", "Grænser? har jeg ikke"), and the answer decides.
+_SENTENCE = re.compile(r"(?:[^.!\n•|;]|[.!](?=[^\s.!]))+[.!?]*")
 
 
 def _char_grams(norm: str) -> list[str]:

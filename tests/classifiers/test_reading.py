@@ -125,17 +125,15 @@ def test_time_limit_skips_later_steps_with_a_record(read_settings, resources) ->
 def test_time_limit_counts_this_threads_cpu_not_a_busy_machine(read_settings, resources) -> None:
     """Wall time spent waiting (another process on the core, a GIL holder) is not reading time: an ad read
     while another thread holds the CPU for longer than the budget is still read completely."""
+    import dataclasses
     import threading
-
-    from classifiers.reading import Resources
 
     text = "Ny i byen, ring 20 12 34 56. 1 time 1500 kr. Jeg er 23 år. " * 300
     read_ad("Sofia", text, {}, settings=read_settings, resources=resources)  # warm the caches
     c0 = time.thread_time()
     read_ad("Sofia", text, {}, settings=read_settings, resources=resources)
     budget = (time.thread_time() - c0) * 1.6  # room for this read's own CPU, not for waiting beside the hog
-    limited = Resources(resources.lexicons, resources.gazetteer,
-                        resources.config.model_copy(update={"time_limit_s": budget}), resources.people)
+    limited = dataclasses.replace(resources, config=resources.config.model_copy(update={"time_limit_s": budget}))
     stop = threading.Event()
 
     def hog() -> None:  # pure-Python loop: takes the GIL for every other switch interval
