@@ -17,8 +17,8 @@ Why these floors:
 - r4 IS NOW A TUNED ROUND for ALWAYS_AVAILABLE, MOVEMENT, LANGUAGE_BARRIER and YOUTH (the time-and-place lexicons,
   config/lexicons/*/indicators_*_time_place.yaml, v1): those four codes keep F1 >= 0.95 on r4 (measured 1.000), and
   r4's macro-F1 floor moves to 0.75 (measured 0.775; the other three codes are untuned there), so r4 no longer
-  says anything about unseen wording for those four codes: r5 does. r5 scored once after that work (scores only): macro-F1
-  0.704 (lowest code 0.600), so its floor moves from 0.40 / 0.57 to 0.55 / 0.68;
+  says anything about unseen wording for those four codes: r5 does. r5 scored once after that work (scores
+  only): macro-F1 0.704 (lowest code 0.600), so its floor moves from 0.40 / 0.57 to 0.55 / 0.68;
 - decoys matter as much as cues (indicators.md): precision >= 0.90 per code over all rounds (lowest measured at
   v4: 0.935, with r4's and r5's new decoys: "formerly at an agency, now independent", "no, grown woman of 34").
 """
