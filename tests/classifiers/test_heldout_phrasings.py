@@ -14,6 +14,11 @@ Why these floors:
   r4 may be used for tuning: when it is, move it to the tuned group (F1 >= 0.95) and score r5 once to see what
   the tuning was worth. Never tune on r5 (its sentences are not shown to the rule author, only its scores);
   raise r5's floor only from its scores;
+- r4 IS NOW A TUNED ROUND for ALWAYS_AVAILABLE, MOVEMENT, LANGUAGE_BARRIER and YOUTH (the time-and-place lexicons,
+  config/lexicons/*/indicators_*_time_place.yaml, v1): those four codes keep F1 >= 0.95 on r4 (measured 1.000), and
+  r4's macro-F1 floor moves to 0.75 (measured 0.775; the other three codes are untuned there), so r4 no longer
+  says anything about unseen wording for those four codes: r5 does. r5 scored once after that work (scores
+  only): macro-F1 0.704 (lowest code 0.600), so its floor moves from 0.40 / 0.57 to 0.55 / 0.68;
 - decoys matter as much as cues (indicators.md): precision >= 0.90 per code over all rounds (lowest measured at
   v4: 0.935, with r4's and r5's new decoys: "formerly at an agency, now independent", "no, grown woman of 34").
 """
@@ -73,7 +78,14 @@ def test_tuned_rounds_stay_fixed(scored) -> None:
         assert _prf(c)[2] >= 0.95, (code, c)
 
 
-UNTUNED_FLOORS = {"r3": (0.50, 0.62), "r4": (0.18, 0.50), "r5": (0.40, 0.57)}  # (lowest code F1, macro-F1)
+UNTUNED_FLOORS = {"r3": (0.50, 0.62), "r4": (0.18, 0.75), "r5": (0.55, 0.68)}  # (lowest code F1, macro-F1)
+R4_TUNED_CODES = {"ALWAYS_AVAILABLE", "MOVEMENT", "LANGUAGE_BARRIER", "YOUTH"}  # tuned on r4 (time_place lexicons)
+
+
+def test_r4_tuned_codes_stay_fixed(scored) -> None:
+    for code, c in _per_code(scored, {"r4"}).items():
+        if code in R4_TUNED_CODES:
+            assert _prf(c)[2] >= 0.95, (code, c)
 
 
 @pytest.mark.parametrize("split", sorted(UNTUNED_FLOORS))
