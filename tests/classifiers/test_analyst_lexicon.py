@@ -43,6 +43,11 @@ def test_new_phrase_in_yaml_gives_new_hits_after_rerun(session: Session, setting
                                                          tmp_path: Path) -> None:
     cfg = tmp_path / "config"
     shutil.copytree(REPO_CONFIG, cfg)
+    # The lexicon path alone: the indicator model already reads "på gennemfart" as MOVEMENT (its own test shows
+    # an analyst teaching it: tests/classifiers/test_indicator_model.py).
+    reading_yaml = cfg / "reading.yaml"
+    reading_yaml.write_text(reading_yaml.read_text(encoding="utf-8").replace("  enabled: true", "  enabled: false"),
+                            encoding="utf-8")
     ours = settings.model_copy(update={"config_dir": cfg})
     session.add(Site(id="demo", name="Demo"))
     session.flush()
