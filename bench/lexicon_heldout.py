@@ -1,7 +1,8 @@
 """Score the indicator lexicons on held-out phrasings nobody tuned them on.
 
-Run: ``PYTHONPATH=. .venv/bin/python bench/lexicon_heldout.py [--file tests/classifiers/heldout_phrasings.yaml]
-[--lang da|en] [--split r1,r2] [--errors]``. Each item of the file names one code, a language, a sentence,
+Run: ``PYTHONPATH=. .venv/bin/python bench/lexicon_heldout.py [--file FILE] [--lang da|en] [--split r5] [--errors]``.
+By default it reads tests/classifiers/heldout_phrasings.yaml (held-out round r5) and config/training/*.yaml
+(rounds r1-r4 and dev sets, which the indicator model learns from). Each item names one code, a language, a sentence,
 whether that code must fire on it (``fire``) or not (``not``, a decoy that reuses the cue words), and the
 round (``split``) it was written in (see the file's header). An item is scored for its own code only:
 fire -> TP or FN, not -> FP or TN. Prints P/R/F1 per code (and per language) and the macro-F1; ``--split``
@@ -21,11 +22,23 @@ import yaml
 from classifiers.reading import load_resources, read_ad
 from config.settings import AppSettings
 
-HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "classifiers" / "heldout_phrasings.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT = ROOT / "tests" / "classifiers" / "heldout_phrasings.yaml"
+TRAINING = ROOT / "config" / "training"
 
 
-def load_items(path: Path = HELDOUT) -> list[dict[str, Any]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+def load_items(path: Path | None = None) -> list[dict[str, Any]]:
+    """Items ``{code, lang, text, expected, split}`` of one file, or of the held-out file and every training file.
+
+    Training files name the round as ``source`` (r1-r4, dev-a, dev-b); it is read as ``split`` here.
+    """
+    paths = [path] if path is not None else [HELDOUT, *sorted(TRAINING.glob("*.yaml"))]
+    out = []
+    for p in paths:
+        for it in yaml.safe_load(p.read_text(encoding="utf-8")).get("items", []):
+            out.append({"code": it["code"], "lang": it["lang"], "text": it["text"], "expected": it["expected"],
+                        "split": it.get("split", it.get("source", ""))})
+    return out
 
 
 def score(items: list[dict[str, Any]], settings: AppSettings | None = None,
@@ -63,7 +76,7 @@ def per_code(counts: dict[tuple[str, str], dict[str, int]], lang: str | None = N
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--file", type=Path, default=HELDOUT)
+    ap.add_argument("--file", type=Path, default=None, help="one phrasings file (default: held-out + training)")
     ap.add_argument("--lang", choices=["da", "en"], default=None)
     ap.add_argument("--split", default=None, help="comma-separated rounds to keep, e.g. r3")
     ap.add_argument("--errors", action="store_true")
@@ -72,7 +85,8 @@ def main() -> None:
     items = [it for it in load_items(a.file) if a.lang in (None, it["lang"])
              and (splits is None or it.get("split") in splits)]
     counts, wrong = score(items)
-    print(f"{len(items)} items from {a.file.name}" + (f" (split {a.split})" if a.split else ""))
+    source = a.file.name if a.file else "heldout_phrasings.yaml + config/training"
+    print(f"{len(items)} items from {source}" + (f" (split {a.split})" if a.split else ""))
     print(f"{'code':18} {'P':>5} {'R':>5} {'F1':>5}   {'F1 da':>5} {'F1 en':>5}   tp fn fp tn")
     f1s = []
     codes = per_code(counts)

@@ -9,21 +9,24 @@ per-code F1 >= 0.95 (measured 0.987-0.996 at v1) and precision >= 0.98 (measured
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bench.lexicon_heldout import load_items
 from classifiers.reading import read_ad
 
+# Not training data for the indicator model: it made the model read "Taler rumænsk." and "25 år ung" as cues.
 DEV = Path(__file__).with_name("dev_phrasings_a.yaml")
 HELDOUT = Path(__file__).with_name("heldout_phrasings.yaml")
 CODES = {"ALWAYS_AVAILABLE", "MOVEMENT", "LANGUAGE_BARRIER", "YOUTH"}
 
 
 def _items() -> list[dict]:
-    return yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
+    return load_items(DEV)
 
 
 def test_file_is_well_formed_and_not_copied() -> None:
@@ -40,9 +43,10 @@ def test_file_is_well_formed_and_not_copied() -> None:
 
 @pytest.fixture(scope="module")
 def per_code(read_settings, resources) -> dict[str, dict[str, int]]:
+    lexicons_only = dataclasses.replace(resources, model=None)  # the families this set was written for
     out: dict[str, dict[str, int]] = defaultdict(lambda: dict(tp=0, fn=0, fp=0, tn=0))
     for it in _items():
-        fired = it["code"] in read_ad("", it["text"], {}, settings=read_settings, resources=resources).codes
+        fired = it["code"] in read_ad("", it["text"], {}, settings=read_settings, resources=lexicons_only).codes
         want = it["expected"] == "fire"
         out[it["code"]][("tp" if fired else "fn") if want else ("fp" if fired else "tn")] += 1
     return out

@@ -9,14 +9,16 @@ hours and hands must stay quiet).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
-import yaml
 
+from bench.lexicon_heldout import load_items
 from classifiers.reading import read_ad
 
+# Not training data for the indicator model: with it the model flagged more ordinary demo sentences.
 DEV = Path(__file__).with_name("dev_phrasings_b.yaml")
 CODES = {"THIRD_PARTY", "MULTIPLE_PERSONS", "UNPROTECTED"}
 
@@ -29,17 +31,18 @@ def _prf(c: dict[str, int]) -> tuple[float, float, float]:
 
 @pytest.fixture(scope="module")
 def counts(read_settings, resources) -> dict[tuple[str, str], dict[str, int]]:
-    items = yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
+    lexicons_only = dataclasses.replace(resources, model=None)  # the families this set was written for
+    items = load_items(DEV)
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict(tp=0, fn=0, fp=0, tn=0))
     for it in items:
-        fired = it["code"] in read_ad("", it["text"], {}, settings=read_settings, resources=resources).codes
+        fired = it["code"] in read_ad("", it["text"], {}, settings=read_settings, resources=lexicons_only).codes
         want = it["expected"] == "fire"
         out[(it["code"], it["lang"])][("tp" if fired else "fn") if want else ("fp" if fired else "tn")] += 1
     return dict(out)
 
 
 def test_file_is_well_formed() -> None:
-    items = yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
+    items = load_items(DEV)
     seen = defaultdict(int)
     for it in items:
         assert it["code"] in CODES and it["lang"] in ("da", "en") and it["split"] == "dev-b", it
