@@ -131,7 +131,7 @@ class IndicatorModel:
     version: int  # the training files' highest version, stored with each hit as its lexicon version
     trained_on: int  # sentences learnt from (labelled, neutral and lexicon examples)
     # word -> (norm, vocabulary rows of its own features); (norm, norm) -> row of a word pair. Filled on use.
-    _words: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict, compare=False, repr=False)
+    _words: dict[str, tuple[str, tuple[int, ...], int, bool]] = field(default_factory=dict, compare=False, repr=False)
     _pairs: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -140,29 +140,38 @@ class IndicatorModel:
                 a, b = feat[2:].split(" ", 1)
                 self._pairs[(a, b)] = row
 
+    def _entry(self, w: str) -> tuple[str, tuple[int, ...], int, bool]:
+        """(norm, vocabulary rows of the word's own features, negation scope it opens, is a word) for one word."""
+        norm, own = _PLACE if w in self.places else _word_features(w)
+        word = w[0].isalnum()
+        rows = tuple(self.vocab[f] for f in own if f in self.vocab)
+        entry = (norm, rows, _scope(w, self.negators) if word else 0, word)
+        self._words[w] = entry
+        return entry
+
     def rows(self, words: list[str]) -> list[int]:
         """rows: the vocabulary rows of one sentence's features (each once), as ``sentence_features`` gives them.
 
         Why cached per word: a word's norm and n-grams are looked up once per model, not once per occurrence;
         the set of rows equals that of ``sentence_features`` (tested).
         """
-        cache, pairs, negators = self._words, self._pairs, self.negators
+        cache, pairs = self._words, self._pairs
         out: set[int] = set()
         prev = None
         scope = 0
         for w in words:
-            if scope and w[0].isalnum():
+            entry = cache.get(w)
+            if entry is None:
+                entry = self._entry(w)
+            if scope and entry[3]:
                 scope -= 1
-                entry = cache.get("\0" + w)
-                if entry is None:
+                negated = cache.get("\0" + w)
+                if negated is None:
                     norm, own = _negated(w)
-                    entry = cache["\0" + w] = (norm, tuple(self.vocab[f] for f in own if f in self.vocab))
+                    negated = cache["\0" + w] = (norm, tuple(self.vocab[f] for f in own if f in self.vocab), 0, True)
+                entry = negated
             else:
-                entry = cache.get(w)
-                if entry is None:
-                    norm, own = _PLACE if w in self.places else _word_features(w)
-                    entry = cache[w] = (norm, tuple(self.vocab[f] for f in own if f in self.vocab))
-                scope = _scope(w, negators) if w[0].isalnum() else 0
+                scope = entry[2]
             out.update(entry[1])
             if prev is not None:
                 row = pairs.get((prev, entry[0]))
