@@ -53,6 +53,7 @@ def bare_main(url: str, out: str, photos: str = "0", autothrottle: str = "0") ->
     from config.settings import AppSettings
     from config.site_schema import load_site
     from crawler.pages import _best_srcset
+    from crawler.runner import tune_gc
     from crawler.settings import build_crawl_settings
     from crawler.transport import PHOTO_META
 
@@ -102,6 +103,7 @@ def bare_main(url: str, out: str, photos: str = "0", autothrottle: str = "0") ->
 
     process = CrawlerProcess(settings)
     process.crawl(BareSpider)
+    tune_gc()  # the same process tuning as an adwatch crawl (crawler/runner.py)
     process.start()
     Path(out).write_text(json.dumps(result))
 

@@ -12,15 +12,20 @@ from scrapy.http import Response
 log = logging.getLogger(__name__)
 
 
-def retry_delay(response: Response, retries: int, *, base: float, cap: float) -> float:
-    """retry_delay (float): seconds to wait: Retry-After when the site says so, else exponential."""
-    header = response.headers.get(b"Retry-After")
-    if header:
+def backoff_seconds(retry_after: str | bytes | None, retries: int, *, base: float, cap: float) -> float:
+    """backoff_seconds (float): seconds to wait: the site's Retry-After (seconds) when given, else exponential."""
+    if retry_after:
+        value = retry_after.decode("latin-1") if isinstance(retry_after, bytes) else retry_after
         try:
-            return min(cap, max(0.0, float(header.decode("latin-1").strip())))
+            return min(cap, max(0.0, float(value.strip())))
         except ValueError:
             pass  # an HTTP date: fall back to our own backoff
     return min(cap, base * (2**retries))
+
+
+def retry_delay(response: Response, retries: int, *, base: float, cap: float) -> float:
+    """retry_delay (float): seconds to wait before retrying ``response``'s request (``backoff_seconds``)."""
+    return backoff_seconds(response.headers.get(b"Retry-After"), retries, base=base, cap=cap)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import logging
@@ -22,6 +23,8 @@ from twisted.internet.threads import deferToThread
 from config.site_schema import host_allowed
 from crawler.items import AdItem
 from crawler.jpeg_check import check_jpeg
+from crawler.photo_fetch import PhotoFetcher
+from crawler.photo_fetch import usable as fetcher_usable
 from crawler.transport import PHOTO_META
 from storage.blobs import BlobStore
 from storage.crawl_repo import AdRecord, StoredPhoto
@@ -110,6 +113,8 @@ class PhotoPipeline(FilesPipeline):
         self.stored: dict[str, StoredPhoto] = {}
         self.rejected: dict[str, str] = {}
         self._fingerprinter = _UrlKey()  # MediaPipeline's cache key (Scrapy pinned: private attribute)
+        self.fetcher: PhotoFetcher | None = None
+        self._photo_tasks: dict[str, asyncio.Future[dict[str, Any]]] = {}  # this run's photo URLs (shared session)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PhotoPipeline:
@@ -143,8 +148,60 @@ class PhotoPipeline(FilesPipeline):
     def media_to_download(self, request: Request, info: Any, *, item: Any = None) -> None:
         return None  # content-addressed: always fetch new URLs; dedup happens on the sha256
 
+    def open_spider(self) -> None:
+        super().open_spider()
+        # Photo bytes over one shared aiohttp session (crawler/photo_fetch.py) unless the crawl is not on
+        # asyncio + PoliteDownloader, or ADWATCH_PHOTO_FETCH = "scrapy" (a Scrapy Request per photo).
+        mode = self.crawler.settings.get("ADWATCH_PHOTO_FETCH", "session")
+        self.fetcher = PhotoFetcher(self.crawler) if mode == "session" and fetcher_usable(self.crawler) else None
+        self.crawler.stats.set_value("adwatch/photo_fetch", "session" if self.fetcher else "scrapy")
+
+    async def close_spider(self) -> None:
+        if self.fetcher is not None:
+            await self.fetcher.close()
+
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        """Fetch, validate and store the item's new photos, then fill the item (``item_completed``).
+
+        With the shared session, MediaPipeline's per-request machinery (a Deferred per photo, four event-loop
+        turns, a Failure per error) is replaced by one task per photo URL and run: a URL named by several ads
+        is fetched once, later ads await (or reuse) the same result, as MediaPipeline's cache did.
+        """
+        if self.fetcher is None:
+            return await super().process_item(item)
+        info = self.spiderinfo
+        requests = self.get_media_requests(item, info)
+        if not requests:
+            return self.item_completed([], item, info)
+        tasks = []
+        for request in requests:
+            task = self._photo_tasks.get(request.url)
+            if task is None:
+                task = self._photo_tasks[request.url] = asyncio.ensure_future(self._fetch_and_store(request, info))
+            tasks.append(task)
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        results = [(False, outcome) if isinstance(outcome, BaseException) else (True, outcome)
+                   for outcome in outcomes]
+        return self.item_completed(results, item, info)
+
+    async def _fetch_and_store(self, request: Request, info: Any) -> dict[str, Any]:
+        """One photo over the shared session; a refusal (robots, size, off-site redirect...) is a recorded reason."""
+        assert self.fetcher is not None
+        try:
+            photo = await self.fetcher.fetch(request)
+        except FileException as exc:
+            return self._reject(request.url, exc)
+        except Exception:
+            log.exception("photo %s: unexpected error", request.url)
+            raise
+        return await self._store(request.url, photo.status, photo.body, info)
+
     async def media_downloaded(self, response: Response, request: Request, info: Any, *,
                                item: Any = None) -> dict[str, Any]:
+        """A photo fetched as a Scrapy request (``ADWATCH_PHOTO_FETCH = "scrapy"``): validate and store it."""
+        return await self._store(request.url, response.status, response.body, info)
+
+    async def _store(self, url: str, status: int, body: bytes, info: Any) -> dict[str, Any]:
         """Validate and store one photo; a rejected file is a recorded reason, not a crawl error.
 
         A JPEG (header read, structure walk, sha256, file write: ~0.2 ms) is handled right here: handing it to
@@ -153,23 +210,26 @@ class PhotoPipeline(FilesPipeline):
         GIL).
         """
         try:
-            if response.status != 200:
-                raise FileException(f"http-{response.status}")
-            if not response.body:
+            if status != 200:
+                raise FileException(f"http-{status}")
+            if not body:
                 raise FileException("empty-content")
             blobs = info.spider.store.blobs
-            if response.body[:3] == b"\xff\xd8\xff" and len(response.body) <= INLINE_MAX_BYTES:  # no decode: no hop
-                fmt, width, height, sha256, rel = store_photo(response.body, blobs, self.max_pixels)
+            if body[:3] == b"\xff\xd8\xff" and len(body) <= INLINE_MAX_BYTES:  # no decode: no hop
+                fmt, width, height, sha256, rel = store_photo(body, blobs, self.max_pixels)
             else:  # other formats are decoded: off the reactor thread
                 fmt, width, height, sha256, rel = await maybe_deferred_to_future(
-                    deferToThread(store_photo, response.body, blobs, self.max_pixels))
+                    deferToThread(store_photo, body, blobs, self.max_pixels))
         except FileException as exc:
-            self.rejected[request.url] = str(exc)
-            log.info("photo %s rejected: %s", request.url, exc)
-            return {"url": request.url, "path": "", "checksum": "", "status": "rejected"}
-        self.stored[request.url] = StoredPhoto(request.url, sha256, rel, width, height, fmt, len(response.body))
+            return self._reject(url, exc)
+        self.stored[url] = StoredPhoto(url, sha256, rel, width, height, fmt, len(body))
         self.inc_stats("downloaded")
-        return {"url": request.url, "path": rel, "checksum": sha256, "status": "downloaded"}
+        return {"url": url, "path": rel, "checksum": sha256, "status": "downloaded"}
+
+    def _reject(self, url: str, exc: Exception) -> dict[str, Any]:
+        self.rejected[url] = str(exc)
+        log.info("photo %s rejected: %s", url, exc)
+        return {"url": url, "path": "", "checksum": "", "status": "rejected"}
 
     def item_completed(self, results: list[Any], item: Any, info: Any) -> Any:
         """Fill ``item.photos`` in page order: photos linked without a request and photos fetched now."""

@@ -102,6 +102,7 @@ def build_crawl_settings(app_settings: AppSettings, site: SiteDefinition) -> dic
         "MEDIA_ALLOW_REDIRECTS": True,
         "ADWATCH_PHOTO_MAX_BYTES": app_settings.photo_max_bytes,
         "ADWATCH_PHOTO_MAX_PIXELS": app_settings.photo_max_pixels,
+        "ADWATCH_PHOTO_FETCH": app_settings.photo_fetch,  # crawler/photo_fetch.py
         "DEPTH_PRIORITY": 0,
     })
     if not uses_browser(site):  # photos over aiohttp, pages over Twisted (crawler/transport.py)

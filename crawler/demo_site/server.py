@@ -118,7 +118,8 @@ class DemoSite:
     def stats(self) -> dict[str, Any]:
         """Request counts: {"total", "by_path": {path: n}, "by_status": {status: n}, "max_in_flight": n}.
 
-        ``max_in_flight`` is the most requests the server was answering at one moment (a politeness check).
+        ``max_in_flight`` is the most requests the server was answering at one moment (a politeness check): a
+        request counts from its arrival until its answer is ready to send.
         """
         with self._lock:
             return {"total": sum(self._status.values()), "by_path": dict(self._paths),
@@ -284,22 +285,25 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "DemoAdSite/1.0"
 
     def _respond(self, head_only: bool) -> None:
+        # In flight from the request's arrival until its answer is ready, *before* the first byte is sent:
+        # counting until the write returned made the peak racy (the client could read the answer and send its
+        # next request before this thread got the GIL back to leave), so a polite client looked impolite.
         self.site._enter()
         try:
             try:
                 page = self.site.handle(self.path, self.headers.get("Cookie"))
             except Exception:  # a test bed must answer, not die
                 page = ly.Page(500, b"<h1>500</h1>")
-            self.send_response(page.status)
+            self.send_response(page.status)  # send_response/send_header only buffer the head
             self.send_header("Content-Type", page.content_type)
             self.send_header("Content-Length", str(len(page.body)))
             for k, v in page.headers.items():
                 self.send_header(k, v)
-            self.end_headers()
-            if not head_only:
-                self.wfile.write(page.body)
         finally:
             self.site._leave()
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(page.body)
         self.site._count(urlsplit(self.path).path, page.status)
 
     def do_GET(self) -> None:

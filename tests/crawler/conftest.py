@@ -56,12 +56,14 @@ class CrawlResult:
     stderr: str
 
 
-def crawl_env(db_url: str, data_dir: Path, config_dir: Path | None = None) -> dict[str, str]:
+def crawl_env(db_url: str, data_dir: Path, config_dir: Path | None = None,
+              extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADWATCH_")}
     env.update(ADWATCH_DATABASE_URL=db_url, ADWATCH_DATA_DIR=str(data_dir), ADWATCH_ENV="test",
                ADWATCH_LOG_LEVEL="INFO", PYTHONPATH=str(ROOT), COLUMNS="200")
     if config_dir is not None:
         env["ADWATCH_CONFIG_DIR"] = str(config_dir)
+    env.update(extra or {})
     return env
 
 
@@ -70,9 +72,9 @@ def crawl_command(site_id: str, start_url: str) -> list[str]:
 
 
 def run_crawl(site_id: str, start_url: str, *, db_url: str, data_dir: Path, config_dir: Path | None = None,
-              check: bool = True) -> CrawlResult:
+              check: bool = True, extra_env: dict[str, str] | None = None) -> CrawlResult:
     """Run one crawl in its own process; fail the test with its log when it fails and ``check``."""
-    proc = subprocess.run(crawl_command(site_id, start_url), env=crawl_env(db_url, data_dir, config_dir),
+    proc = subprocess.run(crawl_command(site_id, start_url), env=crawl_env(db_url, data_dir, config_dir, extra_env),
                           cwd=ROOT, capture_output=True, text=True, timeout=CRAWL_TIMEOUT)
     if check and proc.returncode != 0:
         pytest.fail(f"crawl of {site_id} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")

@@ -38,7 +38,9 @@ def test_photo_bursts_stay_within_site_concurrency(
         stats = site.stats()
     media = sum(n for path, n in stats["by_path"].items() if path.startswith("/media/"))
     assert media > 50, "the crawl should have fetched the ads' photos (the bursts under test)"
-    assert stats["max_in_flight"] <= concurrency, stats["max_in_flight"]
     (run,) = read_runs(sqlite_url, "demo_nightlist")
+    assert stats["max_in_flight"] <= concurrency, stats["max_in_flight"]
+    assert run.stats["adwatch/peak_in_flight"] <= concurrency  # the crawler's own count, photos included
+    assert run.stats["adwatch/photo_fetch"] == "session"
     assert run.status == "finished"
     assert len(read_ads(sqlite_url, "demo_nightlist")) >= 0.99 * len(truth_ads(corpus, "demo_nightlist", 1))
