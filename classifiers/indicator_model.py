@@ -46,6 +46,8 @@ def _word_features(word: str) -> tuple[str, tuple[str, ...]]:
 
 
 _PLACE = ("<place>", ("w:<place>",))
+# A window longer than this is not prose (a pasted blob, one 5,000-letter "word"): not scored, no evidence blob.
+MAX_WINDOW_CHARS = 600
 # Determiners negate the next word only ("no limits" is a cue, "no limits? no" is not our business here);
 # other negators the next NEGATION_SCOPE words up to a punctuation mark (as in indicators.py).
 _DETERMINERS = frozenset({"no", "ingen", "intet", "none", "zero"})
@@ -193,6 +195,8 @@ class IndicatorModel:
         """
         spans, rows, offsets = [], [], []
         for start, end, words in windows(text, self.window_words):
+            if end - start > MAX_WINDOW_CHARS:
+                continue
             r = self.rows(words)
             if r:
                 spans.append((start, end))

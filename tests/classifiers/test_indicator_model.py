@@ -110,3 +110,10 @@ def test_a_bad_training_file_is_a_coded_error(tmp_path: Path, read_settings: App
         "version: 1\nitems:\n- {code: NEW_CODE, lang: da, text: hej, expected: fire}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[C102\] training/bad.yaml: items\[0\].code"):
         load_resources(settings)
+
+
+def test_a_blob_is_not_evidence(read_settings: AppSettings, resources: Resources) -> None:
+    """Hostile input: one huge 'word' or a pasted blob gives no model hit with a 5,000-character evidence."""
+    blob = "newintownyoungteenwithoutcondom" * 200 + " 24/7 always available, just arrived"
+    reading = read_ad("", blob, {}, settings=read_settings, resources=resources)
+    assert all(len(h["text"]) <= 600 for h in reading.indicators if h["lexicon_id"] == MODEL_ID)
