@@ -114,6 +114,8 @@ def test_a_bad_training_file_is_a_coded_error(tmp_path: Path, read_settings: App
 
 def test_a_blob_is_not_evidence(read_settings: AppSettings, resources: Resources) -> None:
     """Hostile input: one huge 'word' or a pasted blob gives no model hit with a 5,000-character evidence."""
-    blob = "newintownyoungteenwithoutcondom" * 200 + " 24/7 always available, just arrived"
-    reading = read_ad("", blob, {}, settings=read_settings, resources=resources)
-    assert all(len(h["text"]) <= 600 for h in reading.indicators if h["lexicon_id"] == MODEL_ID)
+    sentence = "The lady you see will meet you"  # read by the model only (no lexicon phrase)
+    alone = read_ad("", sentence, {}, settings=read_settings, resources=resources)
+    assert [h["text"] for h in alone.indicators if h["lexicon_id"] == MODEL_ID] == [sentence]
+    blob = read_ad("", "x" * 5000 + " " + sentence, {}, settings=read_settings, resources=resources)
+    assert not [h for h in blob.indicators if h["lexicon_id"] == MODEL_ID]
