@@ -138,7 +138,7 @@ def warm_up(res: Resources) -> None:
 
 
 def load_resources(settings: AppSettings) -> Resources:
-    """load_resources (Resources): reloaded when any lexicon, gazetteer, training, people or reading.yaml file changes."""
+    """load_resources (Resources): reloaded when a lexicon, gazetteer, training, people or reading.yaml file changes."""
     root = Path(settings.config_dir)
     files = sorted([*root.glob("lexicons/*/*.y*ml"), *root.glob("gazetteer/*.yaml"), root / "reading.yaml",
                     root / "people.yaml", *root.glob("training/*.yaml")])
