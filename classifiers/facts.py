@@ -99,11 +99,25 @@ def _age_starts(k: int, key: Lowered) -> set[int]:
 
 _AGE_BLOCK_BEFORE = re.compile(r"(?:\b(?:i|in|for|since|siden|over|de\s+sidste|the\s+last|last|after|efter|"
                                r"about|ca|under|minimum|min|mindst|above|all|alle|from|fra)\s*$)", re.I)
+# Emoji and pictographs that end a "Ruby here, 30 🙂" as a full stop would.
+_EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff"
+# Words that a number follows without being an age: street names ("Istedgade 45"), sizes, rooms, weeks.
+_NOT_AGE_BEFORE = (r"(?:\w*(?:gade|vej|allé|alle|stræde|straede|plads|torv|street|road|str)|size|str|størrelse|"
+                   r"storrelse|vægt|vaegt|weight|højde|hojde|height|bh|bust|cup|nr|no|room|rum|værelse|top|week|"
+                   r"uge|kl|tlf|tel|mob|sms|ring|call|text|txt|phone|nummer|number|id|postnr|zip)")
 _AGE_WEAK = (
     re.compile(r"\((?P<n>\d{2})\)"),
-    re.compile(r"(?:^|[,|–—\-:]|\s-\s)\s*(?P<n>\d{2})\s*(?:[,|–—)!.]|$|\s-\s)", re.M),
-    re.compile(r"^\s*[A-ZÆØÅ][a-zæøåé]{2,14}\s+(?P<n>\d{2})(?![\w.,+])(?!\s*(?:{_NOT_AGE_UNITS}|,-|\d))"),
+    re.compile(rf"(?:^|[,|–—\-:]|\s-\s)\s*(?P<n>\d{{2}})\s*(?:[,|–—)!.{_EMOJI}]|$|\s-\s|\s(?:only|kun)\b)", re.M),
+    re.compile(rf"^\s*[A-ZÆØÅ][a-zæøåé]{{2,14}}\s+(?P<n>\d{{2}})(?![\w.,+])(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d))"),
+    # "Sweet Mei 21 – Nørrebro", "jeg er Andreea 23.", "Sofia 22 from Moldova", "julia 24" on its own line: a
+    # name (a capitalised word, or any word alone on its line) right before two digits that end there.
+    re.compile(rf"(?<![\w])(?!(?i:{_NOT_AGE_BEFORE})\b)(?:[A-ZÆØÅ][a-zæøåé]{{2,14}}|(?<=^)[a-zæøå]{{3,14}}"
+               rf"(?=\s+\d{{2}}\s*$))\s+(?P<n>\d{{2}})(?![\w+:/\-])(?![.,]\d)(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d|x\b))",
+               re.M),
 )
+# "Victoria is 24", "she is 30 and ...", "hun er 19": an age stated of someone else (as strong as "I'm 24").
+_AGE_THIRD = re.compile(rf"(?<![\w])(?:(?i:she|he|hun|han)|[A-ZÆØÅ][a-zæøåé]{{2,14}})\s+(?:is|er)\s+"
+                        rf"(?:only\s+|kun\s+|just\s+)?{_N}(?![\w+])(?!\s*(?i:{_NOT_AGE_UNITS}|,\d|\.\d|/|x|%))")
 
 @dataclass(frozen=True)
 class Mention:
@@ -142,6 +156,11 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
             if text[m.end("n"):m.end("n") + 1] == "+":
                 continue
             out.append(Mention(value, m.start("n"), m.end("n"), source, True))
+    if " is " in text or " er " in text:
+        for m in _AGE_THIRD.finditer(text):
+            value = _age_value(m.group("n"))
+            if value is not None and lo <= value <= hi:
+                out.append(Mention(value, m.start("n"), m.end("n"), source, True))
     for rx in _AGE_WEAK:
         for m in rx.finditer(text[:4000]):
             value = int(m.group("n"))

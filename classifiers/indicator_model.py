@@ -30,7 +30,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]")  # "don't" stays one w
 # Sentence ends: . and ! before a space or the end (not "8.000 kr", "kl. 22.30"), line breaks, and the bullets
 # and separators ads use instead of punctuation. Not "?": ads answer their own questions ("Uden kondom? Glem
 # det!", "Grænser? har jeg ikke"), and the answer decides.
-_SENTENCE = re.compile(r"(?:[^.!\n•|;]|[.!](?=[^\s.!]))+[.!?]*")
+_SENTENCE = re.compile(r"(?:[^.!\n•|;]+|[.!](?=[^\s.!]))+[.!?]*")
 
 
 def _char_grams(norm: str) -> list[str]:

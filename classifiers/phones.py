@@ -165,6 +165,41 @@ def _library_parse(candidate: str, region: str) -> str | None:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
+def _possible_e164(candidate: str, region: str) -> str | None:
+    """E.164 of a number of the default region that has the plan's shape (general pattern, a possible length)
+    though no allocated range in the library's metadata lists it (Danish "42 07 88 51": the third digit 0).
+
+    Why: ads are read for outreach, and a number a writer (or a site) presents as a phone is worth keeping even
+    when the library has not seen its range in use; only phone-shaped windows are asked (``_phone_shaped``).
+    """
+    try:
+        num = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.region_code_for_country_code(num.country_code) != region:
+        return None
+    md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    general = md.general_desc.national_number_pattern if md is not None and md.general_desc else None
+    if not general or not re.fullmatch(general, phonenumbers.national_significant_number(num)):
+        return None
+    if phonenumbers.is_possible_number_with_reason(num) != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone_shaped(window: list[_Group]) -> bool:
+    """The window is written as a phone, after an optional country code and with no filler words inside: digit
+    groups of 2-4 (or one group) without a bare ambiguous digit word ("to", "en"), or digits one by one."""
+    if any(g.soft or g.bridged for g in window[1:]):
+        return False
+    groups = window[1:] if len(window) > 1 and (window[0].plus or window[0].digits.startswith("00")
+                                                 or window[0].digits in _country_codes()) else window
+    if len(groups) >= 7 and all(len(g.digits) == 1 for g in groups):  # spelled digit by digit: "tre et nul otte..."
+        return True
+    return not any(g.word_only for g in window) and (len(groups) == 1 or all(2 <= len(g.digits) <= 4 for g in groups))
+
+
 @lru_cache(maxsize=1)
 def _country_codes() -> frozenset[str]:
     return frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
@@ -355,6 +390,8 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         s, e, tok = tokens[k]
         gap = text[prev_end:s]
         read = token_digits(tok)
+        if read is None and run and tok in ("O", "o") and _SEP_OK.match(gap) and not filler:
+            read = ("0", True)  # "2O 8 5 7 4 1 O": a lone letter O inside a run of digits is a zero
         if read is not None and _fenced(text, tokens, k, gap, prev_word, blocked):
             read = None
         tok_low = tok.lower()
@@ -380,7 +417,7 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
                 run = []
         elif run and "," in gap and _COMMA_SPACE.search(gap):
             soft = True
-        plus = "+" in gap[-2:]
+        plus = "+" in gap[-2:] or (not run and prev_word == "plus" and gap.isspace())  # "plus four zero 7..."
         if plus and run:
             runs.append(run)
             run = []
@@ -479,6 +516,12 @@ def _best_windows(run: list[_Group], region: str, used: set[int], allow_soft: bo
                         or all(len(g.digits) == 1 for g in window))
                 e164 = parse_number(digits, plus=window[0].plus, region=region, implied_plus=implied,
                                     fallback_regions=FALLBACK_REGIONS if nanp and len(digits) == 10 else ())
+                if not e164 and _phone_shaped(window):
+                    if window[0].plus or digits.startswith("00"):
+                        e164 = _possible_e164("+" + digits[2 if digits.startswith("00") else 0:], region)
+                    else:
+                        e164 = _possible_e164(digits, region) or (_possible_e164("+" + digits, region)
+                                                                  if implied else None)
                 if e164:
                     hit = (i, j, e164)
                     break

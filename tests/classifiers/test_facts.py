@@ -19,6 +19,10 @@ B = (12, 75)
     ("I'm twenty-two and sweet", 22), ("toogtyve år gammel", 22), ("I am 27 years old", 27),
     ("Alder: 19", 19), ("26-årig pige", 26), ("Sofia (25) ny i byen", 25), ("Young at heart, 35", 35),
     ("jeg er atten år", 18), ("Nineteen years old", 19), ("Mia, 29, Vesterbro", 29),
+    # found on blind-written ads: someone else's age, "Name NN", an emoji or "only" after the number
+    ("Victoria is 24, from Latvia", 24), ("She is 30 and speaks only Vietnamese", 30), ("Hun er 19 og sød", 19),
+    ("Sweet Mei 21 – Nørrebro", 21), ("Hello skat, jeg er Andreea 23.", 23), ("Sofia 22 from Moldova", 22),
+    ("julia 24\nno english", 24), ("Ruby here, 30 🙂", 30), ("Lucy, 18 only, very young", 18),
 ])
 def test_age_forms(text: str, age: int) -> None:
     found = find_ages(text, source="text", bounds=B)
@@ -31,12 +35,14 @@ def test_age_forms(text: str, age: int) -> None:
     # a number with a unit after "only"/"kun"/"I am" is a distance, duration or count (found on held-out text)
     "Kun 17 km fra Aarhus", "only 17 km from Odense", "I am 15 minutes from the station", "kun 16 min fra byen",
     "only 12 days left", "jeg er her kun 14 dage", "only 17 € extra", "I'm 16 meters from the beach",
+    "She is 15 minutes away", "Hun er 10 min fra stationen",
 ])
 def test_no_false_age(text: str) -> None:
     assert [m for m in find_ages(text, source="text", bounds=B) if m.strong] == []
 
 
-@pytest.mark.parametrize("title", ["Anna 17 km fra Aarhus", "Mia 15 min fra Odense"])
+@pytest.mark.parametrize("title", ["Anna 17 km fra Aarhus", "Mia 15 min fra Odense", "Istedgade 45, 2. sal",
+                                   "Size 38, weight 55 kg", "Vejle 24 timer", "Hotel 25 min"])
 def test_title_number_with_a_unit_is_no_weak_age(title: str) -> None:
     assert [m.value for m in find_ages(title, source="title", bounds=B)] == []
 

@@ -3,16 +3,17 @@
 Each item is scored for its own code only (fire -> TP/FN, not -> FP/TN), as ``bench/lexicon_heldout.py`` does,
 through ``read_ad`` (lexicons and the indicator model together).
 Why these floors:
-- rounds r1-r4 were each scored once while unseen, then used: the lexicons were tuned on them and the indicator
-  model learns from them (they live in config/training/indicator_sentences.yaml). They all pass in full now
-  (F1 1.000 per code); F1 >= 0.95 per code lets one item in ~40 slip while catching any real regression;
-- r5 (154 items, written after lexicons v4 by an independent author who never saw the lexicons or the code) is
-  kept held out: nobody tunes a lexicon or trains the model on it, and its sentences are not shown to whoever
-  does (only its scores). Its history: 0.597 (lexicons v4), 0.649 (v5), 0.704 (v5 + time_place families),
-  0.808 (v5 + the indicator model trained on r1-r4), 0.859 (all lexicons + the model; lowest code
-  MULTIPLE_PERSONS 0.667). The floor sits a little below: lowest code F1 >= 0.62, macro-F1 >= 0.83;
-- decoys matter as much as cues (indicators.md): precision >= 0.90 per code over all rounds (r5's lowest is
-  UNPROTECTED 0.857 on its own, so the floor is over all rounds together).
+- rounds r1-r6 were each scored once while unseen, then used: the lexicons were tuned on r1-r4 and the indicator
+  model learns from r1-r6 (they live in config/training/indicator_sentences.yaml). They pass nearly in full
+  (F1 >= 0.97 per code); F1 >= 0.95 per code lets one item in ~40 slip while catching any real regression;
+- r7 (210 items: 10 cues + 5 decoys per code and language, written in session 5 by an author who never saw the
+  lexicons, the code or the earlier rounds, as a chatty, mobile-typed, often non-native writer) is kept held
+  out: nobody tunes a lexicon or trains the model on it, and its sentences are not shown to whoever does (only
+  its scores). Its history: 0.891 (session-5 start: all lexicons + the model trained on r1-r4), 0.895 (model
+  also trained on r5 and r6, threshold 0.85; lowest code MULTIPLE_PERSONS 0.778). The floor sits a little
+  below: lowest code F1 >= 0.73, macro-F1 >= 0.86. (r5, the previous held-out round, went 0.597 -> 0.859 over
+  session 4 before it joined the training data; r6, written with r7, scored 0.970 unseen.);
+- decoys matter as much as cues (indicators.md): precision >= 0.90 per code over all rounds.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import yaml
 from bench.lexicon_heldout import load_items
 from classifiers.reading import read_ad
 
-HELDOUT = Path(__file__).with_name("heldout_phrasings.yaml")  # r5 (held out); r1-r4 are in config/training
+HELDOUT = Path(__file__).with_name("heldout_phrasings.yaml")  # r7 (held out); r1-r6 are in config/training
 CODES = {"MOVEMENT", "THIRD_PARTY", "MULTIPLE_PERSONS", "YOUTH", "UNPROTECTED", "ALWAYS_AVAILABLE",
          "LANGUAGE_BARRIER"}
 
@@ -55,8 +56,8 @@ def _per_code(scored: list[tuple[dict, bool]], splits: set[str] | None = None) -
 
 def test_file_is_well_formed() -> None:
     held = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["items"]
-    assert {it["split"] for it in held} <= {"r1", "r5"} and all(it["split"] == "r5" or it["code"] == "UNDERAGE"
-                                                                  for it in held)  # r1-r4 moved to training
+    assert {it["split"] for it in held} <= {"r1", "r7"} and all(it["split"] == "r7" or it["code"] == "UNDERAGE"
+                                                                  for it in held)  # r1-r6 moved to training
     items = load_items()
     assert all(set(it) == {"code", "lang", "text", "expected", "split"} for it in items)
     assert {it["expected"] for it in items} == {"fire", "not"} and {it["lang"] for it in items} == {"da", "en"}
@@ -64,21 +65,21 @@ def test_file_is_well_formed() -> None:
         for lang in ("da", "en"):
             r1 = [it for it in items if it["split"] == "r1" and it["code"] == code and it["lang"] == lang]
             assert sum(it["expected"] == "fire" for it in r1) >= 12 and sum(it["expected"] == "not" for it in r1) >= 8
-            for split in ("r4", "r5"):  # the independent author's rounds: 7 cues and 4 decoys each
+            for split, cues, size in (("r4", 7, 11), ("r5", 7, 11), ("r6", 10, 15), ("r7", 10, 15)):
                 rn = [it for it in items if it["split"] == split and it["code"] == code and it["lang"] == lang]
-                assert [it["expected"] for it in rn].count("fire") == 7 and len(rn) == 11, (split, code, lang)
+                assert [it["expected"] for it in rn].count("fire") == cues and len(rn) == size, (split, code, lang)
 
 
 def test_used_rounds_stay_fixed(scored) -> None:
-    for code, c in _per_code(scored, {"r1", "r2", "r3", "r4"}).items():
+    for code, c in _per_code(scored, {"r1", "r2", "r3", "r4", "r5", "r6"}).items():
         assert _prf(c)[2] >= 0.95, (code, c)
 
 
 def test_held_out_round_does_not_regress(scored) -> None:
-    per = {code: _prf(c)[2] for code, c in _per_code(scored, {"r5"}).items()}
-    assert set(per) == CODES, per  # every code has cues and decoys in r5
-    assert min(per.values()) >= 0.62, per
-    assert sum(per.values()) / len(per) >= 0.83, per
+    per = {code: _prf(c)[2] for code, c in _per_code(scored, {"r7"}).items()}
+    assert set(per) == CODES, per  # every code has cues and decoys in r7
+    assert min(per.values()) >= 0.73, per
+    assert sum(per.values()) / len(per) >= 0.86, per
 
 
 def test_all_rounds_precision(scored) -> None:

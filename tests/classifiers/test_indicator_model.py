@@ -119,3 +119,14 @@ def test_a_blob_is_not_evidence(read_settings: AppSettings, resources: Resources
     assert [h["text"] for h in alone.indicators if h["lexicon_id"] == MODEL_ID] == [sentence]
     blob = read_ad("", "x" * 5000 + " " + sentence, {}, settings=read_settings, resources=resources)
     assert not [h for h in blob.indicators if h["lexicon_id"] == MODEL_ID]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab .!?\n•|;7", max_size=40))
+def test_sentence_splitter_equals_the_char_by_char_rule(text: str) -> None:
+    """The splitter consumes runs of ordinary characters at once; the sentences must be those of the plain rule
+    (one character at a time: anything but . ! and the separators, or . ! before a non-space, non-. ! character)."""
+    from classifiers.indicator_model import _SENTENCE
+
+    reference = re.compile(r"(?:[^.!\n•|;]|[.!](?=[^\s.!]))+[.!?]*")
+    assert [m.span() for m in _SENTENCE.finditer(text)] == [m.span() for m in reference.finditer(text)]

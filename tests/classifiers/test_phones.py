@@ -38,6 +38,12 @@ DK = "+4520123456"
     ("20 12\n34 56", DK, False),
     ("call 2O.l2.34.56 now", DK, True),
     ("Sms 4l 22 33 44", "+4541223344", True),
+    # phone-shaped numbers in ranges libphonenumber does not list as allocated (third digit 0), found on blind ads
+    ("Ring: 42 07 88 51", "+4542078851", False),
+    ("+45 31 07 52 86", "+4531075286", False),
+    ("Txt 93 02 61 48", "+4593026148", False),  # "93" is also a country code: the national reading comes first
+    ("Tlf: tre-et / nul-otte / syv-to / fem-fem", "+4531087255", True),
+    ("WhatsApp: plus four zero 7 four 1 - 2 3 0 - 9 5 8", "+40741230958", True),  # "plus" spelled out
     ("wa.me/4520123456", DK, False),
     ("<a href='tel:+4520123456'>ring</a>", DK, False),
     ("+40 721 234 567", "+40721234567", False),

@@ -1,0 +1,52 @@
+"""Whole held-out ads through ``read_ad``, scored as the export would carry them (bench/heldout_ads.py).
+
+tests/classifiers/heldout_ads.yaml: 160 ads (65 Danish, 65 English, 30 mixed or non-native) by an author who never
+saw the code, the lexicons, the training data, the demo site or the other ad set; kept held out (only its scores
+are read by whoever changes the reader). Its history (phones F1 / indicator macro-F1 / age / city):
+session-5 start 0.978 / 0.882 / 0.935 / 0.923; after phone-shaped numbers outside the library's allocated ranges,
+third-person and "Name NN" ages, and ~80 more towns in the gazetteer: 0.994 / 0.876 / 0.964 / 0.987.
+tests/classifiers/dev_ads_a.yaml (160 ads by another blind author) was scored once while unseen (0.964 / 0.933 /
+0.928 / 0.994) and has since been read to find what the reader missed: it is a development set now.
+The floors sit a little below the held-out scores; the issue's goals are phones >= 0.99, indicators >= 0.85
+rising to 0.90, age and city >= 0.95.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.heldout_ads import HELDOUT_ADS, load_ads, score
+from classifiers.evaluation import EvalReport
+
+DEV_ADS = Path(__file__).with_name("dev_ads_a.yaml")
+
+
+@pytest.fixture(scope="module")
+def held(read_settings) -> EvalReport:
+    return score(load_ads(HELDOUT_ADS), read_settings)
+
+
+def test_files_are_well_formed() -> None:
+    for path in (HELDOUT_ADS, DEV_ADS):
+        ads = load_ads(path)
+        assert len(ads) == 160 and len({a["id"] for a in ads}) == 160
+        assert all(set(a) >= {"id", "lang", "title", "text", "phones", "age", "city", "codes"} for a in ads)
+        assert all(p.startswith("+") and p[1:].isdigit() for a in ads for p in a["phones"])
+
+
+def test_held_out_ads_phones_age_city(held: EvalReport) -> None:
+    assert held.phones.precision >= 0.99 and held.phones.f1 >= 0.985, held.phones
+    assert held.age_accuracy >= 0.95, (held.age_correct, held.age_total)
+    assert held.city_accuracy >= 0.97, (held.city_correct, held.city_total)
+
+
+def test_held_out_ads_indicators(held: EvalReport) -> None:
+    assert held.macro_f1 >= 0.85, {c: round(p.f1, 3) for c, p in held.indicators.items()}
+
+
+def test_dev_ads_stay_read(read_settings) -> None:
+    rep = score(load_ads(DEV_ADS), read_settings)
+    assert rep.phones.f1 >= 0.99 and rep.age_accuracy >= 0.98 and rep.city_accuracy >= 0.98, rep
+    assert rep.macro_f1 >= 0.92, {c: round(p.f1, 3) for c, p in rep.indicators.items()}
