@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from config.site_schema import AdSpec, Field_, ListingSpec, SiteDefinition
 
@@ -68,10 +69,8 @@ def select_values(sel: Selector, spec: Field_, *, keep_all: bool | None = None) 
     per page (a pydantic copy per field and page showed up in crawl profiles).
     """
     keep = spec.all if keep_all is None else keep_all
-    found = sel.xpath(spec.xpath) if spec.xpath else sel.css(spec.css or "")
     values: list[str] = []
-    for item in found:
-        root = item.root
+    for root in _found(sel, spec):
         value = root if isinstance(root, str) else element_text(root)
         value = value.strip()
         if spec.re:
@@ -84,6 +83,42 @@ def select_values(sel: Selector, spec: Field_, *, keep_all: bool | None = None) 
         if not keep and values:
             break
     return values
+
+
+_EVALUATORS: dict[tuple[str, str], etree.XPath | None] = {}
+
+
+def _evaluator(kind: str, query: str) -> etree.XPath | None:
+    """The compiled XPath of one selector (CSS translated as parsel does), or None if lxml refuses it."""
+    key = (kind, query)
+    if key not in _EVALUATORS:
+        xpath = css2xpath(query) if kind == "css" else query
+        namespaces = {prefix: uri for prefix, uri in Selector._default_namespaces.items() if f"{prefix}:" in xpath}
+        try:
+            _EVALUATORS[key] = etree.XPath(xpath, namespaces=namespaces or None, smart_strings=False)
+        except etree.XPathError:
+            _EVALUATORS[key] = None  # parsel raises its own error for it below
+    return _EVALUATORS[key]
+
+
+def _found(sel: Selector, spec: Field_) -> list[Any]:
+    """What a selector matches on ``sel``: lxml elements or strings, as parsel's ``.root`` of each match.
+
+    A site's selectors are compiled once and evaluated on the lxml tree directly: ``Selector.css``/``.xpath``
+    re-derive the namespaces and wrap every match in a new Selector on each call (~20 µs of ~30 µs per
+    selector and page; an ad page runs ~12 selectors). Same XPath (parsel's CSS translator), same results.
+    """
+    kind, query = ("xpath", spec.xpath) if spec.xpath else ("css", spec.css or "")
+    evaluator = _evaluator(kind, query) if sel.type == "html" and hasattr(sel.root, "xpath") else None
+    if evaluator is not None:
+        try:
+            result = evaluator(sel.root)
+        except etree.XPathError:
+            evaluator = None
+        else:
+            return result if isinstance(result, list) else [result]
+    found = sel.xpath(query) if kind == "xpath" else sel.css(query)
+    return [item.root for item in found]
 
 
 def first_value(sel: Selector, spec: Field_ | None) -> str | None:
@@ -243,5 +278,4 @@ def matches(sel: Selector, spec: Field_ | None) -> bool:
     """matches (bool): the selector finds anything at all (used for age-gate detection)."""
     if spec is None:
         return False
-    found = sel.xpath(spec.xpath) if spec.xpath else sel.css(spec.css or "")
-    return len(found) > 0
+    return len(_found(sel, spec)) > 0

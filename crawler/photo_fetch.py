@@ -47,6 +47,7 @@ from scrapy.http import Headers, Response
 from scrapy.pipelines.media import FileException
 from scrapy.utils.ssl import _make_ssl_context
 from twisted.internet.defer import Deferred
+from yarl import URL
 
 from config.site_schema import host_allowed
 from crawler.downloader import PoliteDownloader
@@ -206,21 +207,22 @@ class PhotoFetcher:
         meta = request.meta
         maxsize = int(meta.get("download_maxsize", self.default_maxsize) or 0)
         timeout = self._client_timeout(float(meta.get("download_timeout", self.timeout)))
-        headers = dict(self.headers)
+        headers = self.headers
         use_cookies = self.cookies is not None and not meta.get("dont_merge_cookies")
         # The jar's matching (http.cookiejar, ~20 us) only when the site has set a cookie at all.
         if use_cookies and (request.cookies or len(self.cookies.jars[meta.get("cookiejar")])):  # type: ignore[union-attr]
             self.cookies.process_request(request)  # type: ignore[union-attr]
             cookie = request.headers.get(b"Cookie")
             if cookie:
-                headers["Cookie"] = cookie.decode("latin-1")
+                headers = {**headers, "Cookie": cookie.decode("latin-1")}
         stats = self.stats
         slot, token = await self.downloader.reserve(request)
         stats.inc_value("downloader/request_count")
         stats.inc_value("downloader/request_method_count/GET")
         started = monotonic()
         try:
-            async with self._session_now().get(request.url, headers=headers, allow_redirects=False,
+            # Scrapy's Request already made the URL safe (percent-encoded, IDNA host): yarl need not again.
+            async with self._session_now().get(URL(request.url, encoded=True), headers=headers, allow_redirects=False,
                                                timeout=timeout) as resp:
                 status, response_headers = resp.status, resp.headers
                 body = await self._read(resp, maxsize)

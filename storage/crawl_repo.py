@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -163,15 +163,17 @@ def stored_photos_by_url(*, session: Session, site_id: str) -> dict[str, StoredP
 def _insert_ignore_many(session: Session, model: type, rows: list[dict[str, Any]], keys: list[str]) -> None:
     """INSERT … ON CONFLICT DO NOTHING for many rows as one executemany (both dialects).
 
-    One statement with a parameter list: SQLAlchemy compiles it once (cached) and batches the rows
-    ("insertmanyvalues"); a literal multi-row ``.values([...])`` was re-built and re-compiled per batch and
-    cost more than the rows' writes.
+    One Core statement on the table with a parameter list: SQLAlchemy compiles it once (cached) and batches
+    the rows ("insertmanyvalues"). A literal multi-row ``.values([...])`` was re-built and re-compiled per
+    batch; the ORM's bulk-insert path (``session.execute(insert(Model), rows)``) added ~0.1 ms per row of
+    bookkeeping for rows no ORM object ever reads.
     """
     if not rows:
         return
+    table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
-    ins = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
-    session.execute(ins.on_conflict_do_nothing(index_elements=keys), rows)
+    ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    session.connection().execute(ins.on_conflict_do_nothing(index_elements=keys), rows)
 
 
 def _photo_ids(session: Session, photos: list[StoredPhoto]) -> dict[str, int]:
@@ -187,14 +189,24 @@ def _photo_ids(session: Session, photos: list[StoredPhoto]) -> dict[str, int]:
     ], ["sha256"])
     ids: dict[str, int] = {}
     purged: list[str] = []
-    for sha, photo_id, path in session.execute(
+    conn = session.connection()
+    for sha, photo_id, path in conn.execute(
             select(Photo.sha256, Photo.id, Photo.path).where(Photo.sha256.in_(list(unique)))):
         ids[sha] = photo_id
         if path is None:
             purged.append(sha)
     for sha in purged:
-        session.execute(update(Photo).where(Photo.sha256 == sha).values(path=unique[sha].path, purged_at=None))
+        conn.execute(update(Photo).where(Photo.sha256 == sha).values(path=unique[sha].path, purged_at=None))
     return ids
+
+
+_AD = Ad.__table__
+_VERSION = AdVersion.__table__
+# One executemany each, compiled once: the batch's ads move to this run (and point at their current version).
+_TOUCH_AD = (update(_AD).where(_AD.c.id == bindparam("b_id"))
+             .values(url=bindparam("b_url"), last_seen_at=bindparam("b_seen"), last_run_id=bindparam("b_run"),
+                     current_version_id=bindparam("b_version")))
+_REACTIVATE_AD = _TOUCH_AD.values(status="active", removed_at=None, removed_run_id=None)
 
 
 def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[AdRecord]) -> SaveCounts:
@@ -202,73 +214,89 @@ def save_ads(*, session: Session, site_id: str, run_id: int, records: Iterable[A
 
     Unchanged content only moves ``last_seen_at``; changed content adds an AdVersion; a removed ad that
     reappears is active again. The batch's ads, versions and photo failures are read with one query each
-    (not one per ad), which keeps storage off the crawl's critical path.
+    (not one per ad), and written with one executemany per table (Core statements: the rows are never read
+    back as ORM objects, and the ORM's unit of work cost ~0.5 ms per new ad), which keeps storage off the
+    crawl's critical path.
     """
     counts = SaveCounts()
     records = list({rec.external_id: rec for rec in records}.values())  # last fetch of an ad wins
     if not records:
         return counts
+    conn = session.connection()
     ext_ids = [rec.external_id for rec in records]
-    ads = {ad.external_id: ad for ad in session.scalars(
-        select(Ad).where(Ad.site_id == site_id, Ad.external_id.in_(ext_ids)))}
-    ad_ids = [ad.id for ad in ads.values()]
+    ads: dict[str, tuple[int, str]] = {ext: (ad_id, status) for ad_id, ext, status in conn.execute(
+        select(Ad.id, Ad.external_id, Ad.status).where(Ad.site_id == site_id, Ad.external_id.in_(ext_ids)))}
     versions: dict[tuple[int, str], int] = {}
     failures: set[tuple[int, str]] = set()
-    if ad_ids:
-        versions = {(ad_id, sha): vid for vid, ad_id, sha in session.execute(
+    if ads:
+        ad_ids = [ad_id for ad_id, _ in ads.values()]
+        versions = {(ad_id, sha): vid for vid, ad_id, sha in conn.execute(
             select(AdVersion.id, AdVersion.ad_id, AdVersion.content_sha256).where(AdVersion.ad_id.in_(ad_ids)))}
-        failures = {(ad_id, url) for ad_id, url in session.execute(
+        failures = {(ad_id, url) for ad_id, url in conn.execute(
             select(PhotoFailure.ad_id, PhotoFailure.source_url).where(PhotoFailure.ad_id.in_(ad_ids)))}
-    new_ads = []
+    new_recs = [rec for rec in records if rec.external_id not in ads]
+    if new_recs:  # ids for the new ads, in one executemany (RETURNING in parameter order)
+        inserted = conn.execute(
+            insert(_AD).returning(_AD.c.id, sort_by_parameter_order=True),
+            [{"site_id": site_id, "external_id": rec.external_id, "url": rec.url, "status": "active",
+              "first_seen_at": rec.seen_at, "last_seen_at": rec.seen_at, "last_run_id": run_id}
+             for rec in new_recs]).scalars().all()
+        for rec, ad_id in zip(new_recs, inserted, strict=True):
+            ads[rec.external_id] = (ad_id, "active")
+    counts.new = len(new_recs)
+    new_ext = {rec.external_id for rec in new_recs}
+    version_rows: list[dict[str, Any]] = []
+    version_of: list[AdRecord] = []
+    current: dict[str, int] = {}
+    links: list[tuple[int, StoredPhoto, int, datetime]] = []
+    failure_rows: list[dict[str, Any]] = []
     for rec in records:
-        if rec.external_id not in ads:
-            ad = Ad(site_id=site_id, external_id=rec.external_id, url=rec.url, first_seen_at=rec.seen_at)
-            session.add(ad)
-            ads[rec.external_id] = ad
-            new_ads.append(rec.external_id)
-    if new_ads:
-        session.flush()  # ids for the new ads, in one round of INSERTs
-    counts.new = len(new_ads)
-    new_versions: list[tuple[Ad, AdVersion]] = []
-    links: list[tuple[Ad, StoredPhoto, int, datetime]] = []
-    for rec in records:
-        ad = ads[rec.external_id]
-        is_new = rec.external_id in new_ads
-        ad.url, ad.last_seen_at, ad.last_run_id = rec.url, rec.seen_at, run_id
-        if ad.status != "active":
-            ad.status, ad.removed_at, ad.removed_run_id = "active", None, None
-        version_id = versions.get((ad.id, rec.content_sha256))
+        ad_id, _status = ads[rec.external_id]
+        version_id = versions.get((ad_id, rec.content_sha256))
         if version_id is None:
-            version = AdVersion(
-                ad_id=ad.id, run_id=run_id, content_sha256=rec.content_sha256, seen_at=rec.seen_at,
-                title=rec.title, text=rec.text, raw_fields=rec.raw_fields, html_sha256=rec.html_sha256,
-                html_size=len(rec.html) if rec.html is not None else None, encoding=rec.encoding,
-                html_gz=gzip.compress(rec.html, compresslevel=6) if rec.html is not None else None,
-            )
-            session.add(version)
-            new_versions.append((ad, version))
-            if not is_new:
+            version_rows.append({
+                "ad_id": ad_id, "run_id": run_id, "content_sha256": rec.content_sha256, "seen_at": rec.seen_at,
+                "title": rec.title, "text": rec.text, "raw_fields": rec.raw_fields, "html_sha256": rec.html_sha256,
+                "html_size": len(rec.html) if rec.html is not None else None, "encoding": rec.encoding,
+                "html_gz": gzip.compress(rec.html, compresslevel=6) if rec.html is not None else None,
+            })
+            version_of.append(rec)
+            if rec.external_id not in new_ext:
                 counts.changed += 1
         else:
-            ad.current_version_id = version_id
-            if not is_new:
+            current[rec.external_id] = version_id
+            if rec.external_id not in new_ext:
                 counts.unchanged += 1
         for position, photo in enumerate(rec.photos):
-            links.append((ad, photo, position, rec.seen_at))
+            links.append((ad_id, photo, position, rec.seen_at))
             counts.photos += 1
         for url, reason in rec.photo_failures:
-            if (ad.id, url) not in failures:  # one row per ad and URL, not one per night
-                failures.add((ad.id, url))
-                session.add(PhotoFailure(ad_id=ad.id, source_url=url, reason=reason[:200]))
-    if new_versions:
-        session.flush()
-        for ad, version in new_versions:
-            ad.current_version_id = version.id
+            if (ad_id, url) not in failures:  # one row per ad and URL, not one per night
+                failures.add((ad_id, url))
+                failure_rows.append({"ad_id": ad_id, "source_url": url, "reason": reason[:200], "at": utcnow()})
+    if version_rows:
+        version_ids = conn.execute(insert(_VERSION).returning(_VERSION.c.id, sort_by_parameter_order=True),
+                                   version_rows).scalars().all()
+        for rec, version_id in zip(version_of, version_ids, strict=True):
+            current[rec.external_id] = version_id
+    touch: list[dict[str, Any]] = []
+    reactivate: list[dict[str, Any]] = []
+    for rec in records:
+        ad_id, status = ads[rec.external_id]
+        (touch if status == "active" else reactivate).append({
+            "b_id": ad_id, "b_url": rec.url, "b_seen": rec.seen_at, "b_run": run_id,
+            "b_version": current[rec.external_id]})
+    if touch:
+        conn.execute(_TOUCH_AD, touch)
+    if reactivate:
+        conn.execute(_REACTIVATE_AD, reactivate)
+    if failure_rows:
+        conn.execute(insert(PhotoFailure.__table__), failure_rows)
     if links:
         photo_ids = _photo_ids(session, [photo for _, photo, _, _ in links])
-        rows = {(ad.id, photo_ids[photo.sha256]): {
-            "ad_id": ad.id, "photo_id": photo_ids[photo.sha256], "source_url": photo.url, "position": position,
-            "first_seen_at": seen} for ad, photo, position, seen in links}
+        rows = {(ad_id, photo_ids[photo.sha256]): {
+            "ad_id": ad_id, "photo_id": photo_ids[photo.sha256], "source_url": photo.url, "position": position,
+            "first_seen_at": seen} for ad_id, photo, position, seen in links}
         _insert_ignore_many(session, AdPhoto, list(rows.values()), ["ad_id", "photo_id"])
     session.commit()
     return counts

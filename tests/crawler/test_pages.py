@@ -110,3 +110,26 @@ def test_listing_links_are_absolute_with_next_page(quiet_site: DemoSite) -> None
     page = ListingPage.parse(resp.selector, resp.url, site_def("demo_nightlist").listing)
     assert len(page.ad_links) == 25 and all(u.startswith(quiet_site.base_url + "/nightlist/ad/") for u in page.ad_links)
     assert page.next_pages == [quiet_site.base_url + "/nightlist/?page=2"]
+
+
+@pytest.mark.parametrize("spec", [
+    {"css": "h1.ad-title"}, {"css": "dd.fact-phone a[href^='tel:']::attr(href)", "all": True},
+    {"css": "section.ad-description ::text", "all": True}, {"css": "div.gallery img::attr(srcset)", "all": True},
+    {"css": "p.ad-posted time::attr(datetime)"}, {"css": "dd.nothing-here"},
+    {"xpath": "//h1/text()"}, {"xpath": "//dd[contains(@class, 'fact')]", "all": True},
+    {"xpath": "//a[re:test(@href, '^tel:')]/@href", "all": True},
+    {"xpath": "//dd/@class", "re": r"fact-(\w+)", "all": True},
+])
+def test_compiled_selectors_find_what_parsel_finds(quiet_site: DemoSite, spec: dict[str, object]) -> None:
+    """Selectors are compiled once and run on the lxml tree (crawler.pages._found): same values as parsel's own
+    ``Selector.css``/``.xpath`` on a real ad page, for CSS (text, ::attr, ::text), XPath and EXSLT regex."""
+    from config.site_schema import Field_
+    from crawler.pages import _found
+
+    listing = fetch(quiet_site, "/nightlist/")
+    ad_url = ListingPage.parse(listing.selector, listing.url, site_def("demo_nightlist").listing).ad_links[0]
+    page = fetch(quiet_site, ad_url.removeprefix(quiet_site.base_url))
+    field = Field_(**spec)  # type: ignore[arg-type]
+    sel = page.selector
+    parsel_found = sel.xpath(field.xpath) if field.xpath else sel.css(field.css or "")
+    assert _found(sel, field) == [item.root for item in parsel_found]
