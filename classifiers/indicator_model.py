@@ -47,6 +47,9 @@ def _word_features(word: str) -> tuple[str, tuple[str, ...]]:
 
 
 _PLACE = ("<place>", ("w:<place>",))
+# Nationality and country words (config/people.yaml) read as one token: nationality is context, never a risk factor
+# on its own, so the model must not learn "Romanian" as a cue ("Romanian ladies" teaches the plural, not the origin).
+_NAT = ("<nat>", ("w:<nat>",))
 # A window longer than this is not prose (a pasted blob, one 5,000-letter "word"): not scored, no evidence blob.
 MAX_WINDOW_CHARS = 600
 # Determiners negate the next word only ("no limits" is a cue, "no limits? no" is not our business here);
@@ -72,11 +75,12 @@ def _scope(word: str, negators: frozenset[str]) -> int:
 
 
 def sentence_features(words: list[str], places: frozenset[str] = frozenset(),
-                      negators: frozenset[str] = frozenset()) -> list[str]:
+                      negators: frozenset[str] = frozenset(), nationalities: frozenset[str] = frozenset()) -> list[str]:
     """sentence_features: word, word-pair and character n-gram features of one sentence (training and reading).
 
     A place name (one-word gazetteer alias) becomes ``<place>``: "arrived in Aalborg" teaches the *pattern*, and
-    "Freja, 36 – Aalborg" must not inherit MOVEMENT from the town's letters. Words a negator governs become
+    "Freja, 36 – Aalborg" must not inherit MOVEMENT from the town's letters; nationality and country words become
+    ``<nat>`` for the same reason (and because nationality must never weigh on its own). Words a negator governs become
     ``not_<word>`` without n-grams, so "I do not offer BB" does not share "bb" with "BB possible".
     """
     feats: list[str] = []
@@ -87,7 +91,7 @@ def sentence_features(words: list[str], places: frozenset[str] = frozenset(),
             norm, own = _negated(w)
             scope -= 1
         else:
-            norm, own = _PLACE if w in places else _word_features(w)
+            norm, own = _PLACE if w in places else _NAT if w in nationalities else _word_features(w)
             scope = _scope(w, negators) if w[0].isalnum() else 0
         norms.append(norm)
         feats.extend(own)
@@ -131,6 +135,7 @@ class IndicatorModel:
     key: str  # changes when the training data or settings do (part of the reading stamp)
     places: frozenset[str]  # lower-case one-word place names, read as <place>
     negators: frozenset[str]  # lower-case lexicon negators
+    nationalities: frozenset[str]  # lower-case nationality and country words, read as <nat>
     version: int  # the training files' highest version, stored with each hit as its lexicon version
     trained_on: int  # sentences learnt from (labelled, neutral and lexicon examples)
     # word -> (norm, vocabulary rows of its own features, negation scope it opens, is a word); "\0" + word -> the
@@ -146,7 +151,7 @@ class IndicatorModel:
 
     def _entry(self, w: str) -> tuple[str, tuple[int, ...], int, bool]:
         """(norm, vocabulary rows of the word's own features, negation scope it opens, is a word) for one word."""
-        norm, own = _PLACE if w in self.places else _word_features(w)
+        norm, own = _PLACE if w in self.places else _NAT if w in self.nationalities else _word_features(w)
         word = w[0].isalnum()
         rows = tuple(self.vocab[f] for f in own if f in self.vocab)
         entry = (norm, rows, _scope(w, self.negators) if word else 0, word)
@@ -215,8 +220,8 @@ class IndicatorModel:
         """explain: the features present in ``sentence`` that pushed ``code`` up most (for analysts)."""
         j = self.codes.index(code)
         words = [t.group().lower() for t in _TOKEN.finditer(sentence)]
-        present = {f: self.weights[self.vocab[f], j] for f in sentence_features(words, self.places, self.negators)
-                   if f in self.vocab}
+        feats = sentence_features(words, self.places, self.negators, self.nationalities)
+        present = {f: self.weights[self.vocab[f], j] for f in feats if f in self.vocab}
         return sorted(((f, float(w)) for f, w in present.items()), key=lambda x: -x[1])[:top]
 
 
@@ -236,7 +241,8 @@ def training_rows(training: TrainingSet, lexicons: LexiconSet) -> list[tuple[str
 
 
 def train(rows: Iterable[tuple[str, str | None]], cfg: IndicatorModelConfig, key: str, version: int = 1,
-          places: frozenset[str] = frozenset(), negators: frozenset[str] = frozenset()) -> IndicatorModel:
+          places: frozenset[str] = frozenset(), negators: frozenset[str] = frozenset(),
+          nationalities: frozenset[str] = frozenset()) -> IndicatorModel:
     """train (IndicatorModel): one L2 logistic regression per code (sklearn, deterministic), balanced classes."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -245,7 +251,7 @@ def train(rows: Iterable[tuple[str, str | None]], cfg: IndicatorModelConfig, key
     indptr, indices, labels = [0], [], []
     for text, code in rows:
         words = [t.group().lower() for t in _TOKEN.finditer(text)]
-        feats = {vocab.setdefault(f, len(vocab)) for f in sentence_features(words, places, negators)}
+        feats = {vocab.setdefault(f, len(vocab)) for f in sentence_features(words, places, negators, nationalities)}
         indices.extend(sorted(feats))
         indptr.append(len(indices))
         labels.append(code)
@@ -258,8 +264,8 @@ def train(rows: Iterable[tuple[str, str | None]], cfg: IndicatorModelConfig, key
         fit = LogisticRegression(C=cfg.regularisation, class_weight="balanced", max_iter=5000).fit(x, y)
         weights[:, j] = fit.coef_[0]
         bias[j] = fit.intercept_[0]
-    return IndicatorModel(vocab, weights, bias, codes, cfg.threshold, cfg.window_words, key, places, negators, version,
-                          len(labels))
+    return IndicatorModel(vocab, weights, bias, codes, cfg.threshold, cfg.window_words, key, places, negators,
+                          nationalities, version, len(labels))
 
 
 def _digest(words: list[str]) -> str:
@@ -270,15 +276,16 @@ _TRAINED: dict[str, IndicatorModel] = {}  # key -> model: tests and config reloa
 
 
 def load_model(training: TrainingSet, lexicons: LexiconSet, cfg: IndicatorModelConfig,
-               places: frozenset[str] = frozenset()) -> IndicatorModel | None:
+               places: frozenset[str] = frozenset(),
+               nationalities: frozenset[str] = frozenset()) -> IndicatorModel | None:
     """load_model: the trained model (cached per training data, lexicons and settings), or None when disabled."""
     if not cfg.enabled:
         return None
     key = f"{MODEL_ID}#{training.key}.{lexicons.key.rsplit('#', 1)[-1]}.{cfg.threshold}.{cfg.regularisation}." \
-          f"{cfg.window_words}.{_digest(sorted(places))}"
+          f"{cfg.window_words}.{_digest(sorted(places))}.{_digest(sorted(nationalities))}"
     if key not in _TRAINED:
         if len(_TRAINED) >= 4:
             _TRAINED.pop(next(iter(_TRAINED)))
         _TRAINED[key] = train(training_rows(training, lexicons), cfg, key, max(f.version for f in training.files),
-                              places, negator_words(lexicons))
+                              places, negator_words(lexicons), nationalities)
     return _TRAINED[key]

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _SUFFIXES = ("erne", "ende", "ene", "ing", "ede", "er", "en", "et", "ed", "es", "e", "s")
 _REPEAT = re.compile(r"(.)\1{2,}")
+# A number with a short unit ("5am", "3pm", "24h", "30min") is not leetspeak: "5am" must not read as "sam" ("same").
+_NUMBER_UNIT = re.compile(r"\d+[a-z]{1,3}")
 
 
 @lru_cache(maxsize=200_000)
@@ -40,7 +42,8 @@ def norm_word(word: str) -> str:
     w = fold(word)
     if w.isalpha():
         pass
-    elif any(c.isalpha() for c in w) and sum(c.isdigit() for c in w) <= len(w) // 2 and len(w) >= 3:
+    elif any(c.isalpha() for c in w) and sum(c.isdigit() for c in w) <= len(w) // 2 and len(w) >= 3 and \
+            not _NUMBER_UNIT.fullmatch(w):
         w = w.translate(_LEET)
     if not w.isalpha():
         return w

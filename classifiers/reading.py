@@ -120,11 +120,12 @@ def _resources(config_dir: str, mtime_key: tuple[float, ...]) -> Resources:
     people_path = root / "people.yaml"
     lexicons, config = load_lexicons(root / "lexicons"), load_reading_config(root / "reading.yaml")
     gazetteer = load_gazetteer(root / "gazetteer" / "dk.yaml")
+    people = load_people(people_path) if people_path.exists() else load_people()
     model = None
     if (root / "training").is_dir():
-        model = load_model(load_training(root / "training"), lexicons, config.indicator_model, gazetteer.one_word)
-    res = Resources(lexicons, gazetteer, config,
-                    load_people(people_path) if people_path.exists() else load_people(), model)
+        model = load_model(load_training(root / "training"), lexicons, config.indicator_model, gazetteer.one_word,
+                           people.nat_words)
+    res = Resources(lexicons, gazetteer, config, people, model)
     warm_up(res)
     return res
 

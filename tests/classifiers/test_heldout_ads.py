@@ -4,9 +4,11 @@ tests/classifiers/heldout_ads.yaml: 160 ads (65 Danish, 65 English, 30 mixed or 
 saw the code, the lexicons, the training data, the demo site or the other ad set; kept held out (only its scores
 are read by whoever changes the reader). Its history (phones F1 / indicator macro-F1 / age / city):
 session-5 start 0.978 / 0.882 / 0.935 / 0.923; after phone-shaped numbers outside the library's allocated ranges,
-third-person and "Name NN" ages, and ~80 more towns in the gazetteer: 0.994 / 0.876 / 0.964 / 0.987.
+third-person and "Name NN" ages, ~80 more towns in the gazetteer, session-5 lexicon families and <nat> in the
+indicator model: 0.994 / 0.886 / 0.964 / 0.987.
 tests/classifiers/dev_ads_a.yaml (160 ads by another blind author) was scored once while unseen (0.964 / 0.933 /
-0.928 / 0.994) and has since been read to find what the reader missed: it is a development set now.
+0.928 / 0.994) and has since been read to find what the reader missed (now 0.994 / 0.961 / 1.000 / 0.994): it is a
+development set now.
 The floors sit a little below the held-out scores; the issue's goals are phones >= 0.99, indicators >= 0.85
 rising to 0.90, age and city >= 0.95.
 """
@@ -49,4 +51,4 @@ def test_held_out_ads_indicators(held: EvalReport) -> None:
 def test_dev_ads_stay_read(read_settings) -> None:
     rep = score(load_ads(DEV_ADS), read_settings)
     assert rep.phones.f1 >= 0.99 and rep.age_accuracy >= 0.98 and rep.city_accuracy >= 0.98, rep
-    assert rep.macro_f1 >= 0.92, {c: round(p.f1, 3) for c, p in rep.indicators.items()}
+    assert rep.macro_f1 >= 0.94, {c: round(p.f1, 3) for c, p in rep.indicators.items()}

@@ -10,9 +10,10 @@ Why these floors:
   lexicons, the code or the earlier rounds, as a chatty, mobile-typed, often non-native writer) is kept held
   out: nobody tunes a lexicon or trains the model on it, and its sentences are not shown to whoever does (only
   its scores). Its history: 0.891 (session-5 start: all lexicons + the model trained on r1-r4), 0.895 (model
-  also trained on r5 and r6, threshold 0.85; lowest code MULTIPLE_PERSONS 0.778). The floor sits a little
-  below: lowest code F1 >= 0.73, macro-F1 >= 0.86. (r5, the previous held-out round, went 0.597 -> 0.859 over
-  session 4 before it joined the training data; r6, written with r7, scored 0.970 unseen.);
+  also trained on r5 and r6, threshold 0.85), 0.908 (nationality words read as <nat>, session-5 lexicon families;
+  lowest code MULTIPLE_PERSONS 0.778). The floor sits a little below: lowest code F1 >= 0.73, macro-F1 >= 0.88.
+  (r5, the previous held-out round, went 0.597 -> 0.859 over session 4 before it joined the training data; r6,
+  written with r7, scored 0.970 unseen.);
 - decoys matter as much as cues (indicators.md): precision >= 0.90 per code over all rounds.
 """
 
@@ -79,7 +80,7 @@ def test_held_out_round_does_not_regress(scored) -> None:
     per = {code: _prf(c)[2] for code, c in _per_code(scored, {"r7"}).items()}
     assert set(per) == CODES, per  # every code has cues and decoys in r7
     assert min(per.values()) >= 0.73, per
-    assert sum(per.values()) / len(per) >= 0.86, per
+    assert sum(per.values()) / len(per) >= 0.88, per
 
 
 def test_all_rounds_precision(scored) -> None:

@@ -24,14 +24,16 @@ def _config_copy(tmp_path: Path, read_settings: AppSettings) -> tuple[AppSetting
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["ny", "i", "byen", "Aalborg", "aalborg", "kun", "24", "/", "7", "girls", "ïn", "?",
-                                 "uden", "kondom", "she", "waits", "x", "not", "ikke", "don't", "no", "ingen", ","]),
+                                 "uden", "kondom", "she", "waits", "x", "not", "ikke", "don't", "no", "ingen", ",",
+                                 "romanian", "Rumænske", "thai"]),
                 max_size=30))
 def test_cached_rows_equal_the_sentence_features(resources: Resources, words: list[str]) -> None:
     """The per-word caches must give exactly the rows the training features give."""
     model = resources.model
     assert model is not None
     words = [w.lower() for w in words]
-    want = {model.vocab[f] for f in sentence_features(words, model.places, model.negators) if f in model.vocab}
+    want = {model.vocab[f] for f in sentence_features(words, model.places, model.negators, model.nationalities)
+            if f in model.vocab}
     assert set(model.rows(words)) == want
 
 
