@@ -45,7 +45,7 @@ from config.training_schema import load_training
 log = logging.getLogger(__name__)
 
 # Bump when extraction code changes behaviour: stored readings with another stamp are re-read.
-READER_VERSION = "reader.v5"
+READER_VERSION = "reader.v6"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Set to a dict to have ``read_ad`` add each step's CPU seconds to it (bench/extract.py --steps); None: off.
 STEP_SECONDS: dict[str, float] | None = None
