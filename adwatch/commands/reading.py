@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 from sqlalchemy import select
 
 from adwatch.context import console, load_settings, session_scope
-from classifiers.evaluation import EvalReport, evaluate
-from classifiers.lexicon_check import run_examples
-from classifiers.reading import load_resources
-from classifiers.reading_stage import Stats, process_readings
 from config.errors import ConfigError
 from config.settings import AppSettings
 from storage.models.crawl import Ad
 from storage.models.reading import AdReading as AdReadingRow
 from storage.models.reading import IndicatorHit
 
+if TYPE_CHECKING:  # the reader (spaCy, scikit-learn) is imported by the commands that read, not by every CLI start
+    from classifiers.evaluation import EvalReport
+    from classifiers.reading_stage import Stats
+
 config_app = typer.Typer(no_args_is_help=True, help="Validate configuration (lexicons and their examples).")
 
 
 def run_reading(settings: AppSettings, *, reprocess: bool = False, progress: bool = True) -> Stats:
     """run_reading (Stats): the reading stage on the configured database (the nightly pipeline calls this)."""
+    from classifiers.reading_stage import process_readings
+
     with session_scope(settings) as session:
         return process_readings(session, settings, reprocess=reprocess, progress=progress)
 
@@ -78,6 +80,9 @@ def eval_command(truth: Path = typer.Option(..., "--truth", exists=True, dir_oka
                                             help="Ground truth JSON: a list of ad records or {ads: [...]}."),
                  show_errors: int = typer.Option(10, help="Print this many wrong ads.")) -> None:
     """Score stored readings against ground truth (phones, indicators, age, city)."""
+    from classifiers.evaluation import evaluate
+    from classifiers.reading import load_resources
+
     settings = load_settings()
     res = load_resources(settings)
     records = _load_truth(truth)
@@ -137,6 +142,8 @@ def config_check() -> None:
     """Validate every config file (sites, lexicons, gazetteer, people, scoring) and run every lexicon example."""
     from pydantic import ValidationError
 
+    from classifiers.lexicon_check import run_examples
+    from classifiers.reading import load_resources
     from config.errors import pydantic_problems
     from config.scoring_schema import load_scoring
     from config.site_schema import load_sites

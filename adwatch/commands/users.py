@@ -8,7 +8,6 @@ import typer
 from sqlalchemy.orm import Session
 
 from adwatch.context import console, load_settings, session_scope
-from dashboard.auth import hash_password
 from storage import people_repo
 from storage.models.people import ROLES, User
 
@@ -32,6 +31,8 @@ def users_add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
+        from dashboard.auth import hash_password  # argon2 set-up: only for this command
+
         password_hash = hash_password(password)
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
