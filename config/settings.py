@@ -36,6 +36,9 @@ class AppSettings(BaseSettings):
     data_dir: Path = Field(default=Path("var"), description="Blobs (photos), logs and the default SQLite DB.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir.")
     config_dir: Path = Field(default=CONFIG_DIR, description="Folder with sites/, lexicons/, scoring.yaml.")
+    sites_path: Path | None = Field(
+        default=None, validation_alias="ADWATCH_SITES_DIR",
+        description="Folder of site YAML files, when not config_dir/sites (the rest of the config stays bundled).")
     secret_key: str = Field(default=DEV_SECRET, description="Signs session cookies and CSRF tokens.")
     chromium_path: str | None = Field(default_factory=find_chromium)
     default_region: str = Field(default="DK", description="Region for phone numbers without country code.")
@@ -74,7 +77,8 @@ class AppSettings(BaseSettings):
 
     @property
     def sites_dir(self) -> Path:
-        return self.config_dir / "sites"
+        """sites_dir (Path): ``ADWATCH_SITES_DIR`` when set, else ``config_dir/sites``."""
+        return self.sites_path if self.sites_path is not None else self.config_dir / "sites"
 
     @property
     def lexicons_dir(self) -> Path:

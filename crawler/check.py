@@ -26,6 +26,7 @@ class CheckReport:
     """CheckReport: what each selector found on one listing page and one ad page."""
 
     listing_url: str | None = None
+    listing_rendered: bool = False
     ad_links: list[str] = field(default_factory=list)
     next_pages: list[str] = field(default_factory=list)
     follow: list[str] = field(default_factory=list)
@@ -57,8 +58,13 @@ class CheckSpider(SiteSpider):
         if gate is not None:
             yield gate
             return
+        if self._needs_browser(response, self.site.listing):  # render_if matched: the check sees what a crawl sees
+            yield self._request(response.url, "listing", self.site.listing, browser=True, dont_filter=True,
+                                page=1, origin=response.url)
+            return
         page = ListingPage.parse(response.selector, response.url, self.site.listing)
         self.report.listing_url = response.url
+        self.report.listing_rendered = bool(response.meta.get("rendered"))
         self.report.ad_links, self.report.next_pages, self.report.follow = page.ad_links, page.next_pages, page.follow
         if page.ad_links:
             yield self.ad_request(page.ad_links[0])

@@ -66,4 +66,9 @@ def assess_run(*, site: SiteDefinition, ads_parsed: int, filled: Counter[str], f
     errors = int(stats.get("log_count/ERROR", 0))
     if errors / pages > exp.max_error_ratio:
         messages.append(f"[E015] {errors} errors for {pages} responses (over {exp.max_error_ratio:.0%})")
+    incomplete = int(stats.get("adwatch/browser_actions_incomplete", 0))
+    rendered = int(stats.get("adwatch/pages_rendered", 0))
+    if incomplete > max(1, 0.02 * rendered):
+        messages.append(f"[E016] {incomplete} of {rendered} browser pages kept without the result of their actions "
+                        f"(e.g. a revealed phone) after every retry: the site's own requests are failing")
     return RunHealth("unhealthy" if messages else "ok", messages, coverage)

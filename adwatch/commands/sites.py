@@ -48,6 +48,7 @@ def sites_check(
         site = site.with_start_urls([start_url])
     report = check_site(settings, site)
     table = Table("field", "found", title=f"listing {report.listing_url}")
+    table.add_row("rendered", "yes (browser)" if report.listing_rendered else "no (HTTP)")
     table.add_row("ad links", f"{len(report.ad_links)}: " + ", ".join(report.ad_links[:3]))
     table.add_row("next page", ", ".join(report.next_pages) or "-")
     table.add_row("follow", f"{len(report.follow)}: " + ", ".join(report.follow[:3]))

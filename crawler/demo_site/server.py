@@ -34,6 +34,7 @@ AGE_COOKIE = "rl_age"
 _NL_AD = re.compile(r"^/nightlist/ad/[a-z0-9-]*?-?(\d+)\.html$")
 _MEDIA = re.compile(r"^/media/([0-9a-f]{16})\.(jpg|svg)$")
 _FRICTION_PREFIXES = ("/rodelygte/", "/nightlist/", "/jsads/")
+_REVEAL = re.compile(r"^/(rodelygte/reveal/|nightlist/reveal/|jsads/api/reveal/)")
 _DETAIL = re.compile(r"^/(rodelygte/annonce/|nightlist/ad/|jsads/api/ad/)")
 
 
@@ -60,15 +61,19 @@ class DemoSite:
     """The demo ad market as a background HTTP server (use as a context manager)."""
 
     def __init__(self, corpus: Corpus, night: int = 1, host: str = "127.0.0.1", port: int = 0,
-                 friction: bool = True, slow: bool = True, p503: float = 0.03, p429: float = 0.02) -> None:
+                 friction: bool = True, slow: bool = True, p503: float = 0.03, p429: float = 0.02,
+                 reveal_fail_first: bool = False) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("DemoSite only binds to 127.0.0.1")
         self.corpus, self.host, self.port = corpus, "127.0.0.1", port
         self.friction, self.slow, self.p503, self.p429 = friction, slow, p503, p429
+        # Every "show number" request answers 429 the first time (per night and URL): the page's own script does
+        # not retry, as on real sites, so the crawler must render the page again to get the number.
+        self.reveal_fail_first = reveal_fail_first
         self.night = 1
         self.set_night(night)
         self._cache: dict[tuple[int, str], ly.Page] = {}
-        self._seen: set[tuple[int, str]] = set()
+        self._seen: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
         self._paths: Counter[str] = Counter()
         self._status: Counter[int] = Counter()
@@ -175,6 +180,12 @@ class DemoSite:
         blocked = self._friction(night, raw_path)
         if blocked is not None:
             return blocked
+        if self.reveal_fail_first and _REVEAL.match(path):
+            with self._lock:
+                first = ("reveal", night, path) not in self._seen
+                self._seen.add(("reveal", night, path))
+            if first:
+                return ly.Page(429, b'{"error": "too many requests"}', "application/json", headers={"Retry-After": "1"})
         key = (night, raw_path)
         page = self._cache.get(key)
         if page is None:

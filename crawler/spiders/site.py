@@ -28,6 +28,9 @@ from crawler.pages import AdPage, ListingPage, ad_id_from_url, first_value, matc
 from crawler.store import CrawlStore
 
 log = logging.getLogger(__name__)
+# A browser page whose actions did not complete (a "show number" request answered 429, a widget that never
+# loaded) is rendered again this many times before it is kept as it is, flagged (raw field and stats).
+RENDER_RETRIES = 2
 _INTERNAL_META = ("download_", "playwright_page", "redirect_", "retry_", "depth", "_")
 
 
@@ -216,6 +219,8 @@ class SiteSpider(Spider):
         if truncated:
             ad.raw_fields["truncated_from_bytes"] = len(body)
             self.crawler.stats.inc_value("adwatch/pages_truncated")
+        if response.meta.get("actions_incomplete"):
+            ad.raw_fields["browser_actions_incomplete"] = True
         if ad.removed:
             self.store.mark_removed(response.meta.get("external_id") or ad.external_id)
             self.crawler.stats.inc_value("adwatch/ads_removed")
@@ -239,14 +244,28 @@ class SiteSpider(Spider):
                 for item in self.parse_ad(response):
                     yield item
                 return
-            html = await self._run_actions(page, spec, response.request.url) if page else response.text
+            html, incomplete = await self._run_actions(page, spec, response.request.url) if page else (
+                response.text, False)
             url = page.url if page else response.url
         finally:
             if page is not None:
                 await page.close()
+        tries = response.meta.get("render_tries", 0)
+        if incomplete and tries < RENDER_RETRIES:
+            # The page's own scripts get no retries (a 429 on its XHR loses the revealed phone): render it again.
+            self.crawler.stats.inc_value("adwatch/browser_render_retried")
+            carry = {k: response.meta[k] for k in ("external_id", "page", "origin", "recheck") if k in response.meta}
+            yield self._request(response.request.url, kind, spec, browser=True, dont_filter=True,
+                                render_tries=tries + 1, **carry)
+            return
         rendered = HtmlResponse(url=url, body=html.encode("utf-8"), encoding="utf-8", request=response.request)
         self.crawler.stats.inc_value("adwatch/pages_rendered")
         rendered.meta["rendered"] = True
+        if incomplete:
+            log.warning("browser actions on %s did not complete after %d renders: kept as rendered, flagged",
+                        response.request.url, tries + 1)
+            self.crawler.stats.inc_value("adwatch/browser_actions_incomplete")
+            rendered.meta["actions_incomplete"] = True
         if kind == "listing":
             for request in self.parse_listing(rendered):
                 yield request
@@ -254,9 +273,10 @@ class SiteSpider(Spider):
             for item in self.parse_ad(rendered):
                 yield item
 
-    async def _run_actions(self, page: Any, spec: PageRender, url: str) -> str:
+    async def _run_actions(self, page: Any, spec: PageRender, url: str) -> tuple[str, bool]:
         """Pass an age gate shown in the browser, come back to ``url`` (the page asked for), run the actions.
 
+        (html, incomplete): incomplete when an action failed or timed out (the caller renders the page again).
         A ``wait_for`` right after a ``click`` that found nothing is skipped: most ads have no 'show number'
         button, and waiting for what it would reveal would cost the full timeout on each of them.
         """
@@ -273,6 +293,7 @@ class SiteSpider(Spider):
                 await page.goto(url, wait_until="networkidle")
             self.crawler.stats.inc_value("adwatch/age_gate_passed")
         nothing_clicked = False
+        incomplete = False
         for action in spec.actions:
             if action.wait_for and nothing_clicked:
                 continue
@@ -298,7 +319,8 @@ class SiteSpider(Spider):
                 log.info("browser action %s on %s did not complete: %s", action.model_dump(exclude_none=True),
                          url, exc)
                 self.crawler.stats.inc_value("adwatch/browser_action_incomplete")
-        return await page.content()
+                incomplete = True
+        return await page.content(), incomplete
 
     # -- errors, idle, close ----------------------------------------------------------------------------
     async def on_error(self, failure: Failure) -> None:

@@ -47,6 +47,19 @@ def test_config_check_names_file_key_and_code(monkeypatch: pytest.MonkeyPatch, t
     assert "listing.nxt" in result.output  # the misspelt key is named, not ignored
 
 
+def test_sites_dir_of_ones_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """ADWATCH_SITES_DIR points at a folder of site files; lexicons and the rest stay the packaged ones."""
+    sites = tmp_path / "my_sites"
+    sites.mkdir()
+    shutil.copy(CONFIG_DIR / "sites" / "demo_nightlist.yaml", sites / "nattevagt.yaml")
+    text = (sites / "nattevagt.yaml").read_text(encoding="utf-8").replace("id: demo_nightlist", "id: nattevagt")
+    (sites / "nattevagt.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("ADWATCH_SITES_DIR", str(sites))
+    result = runner.invoke(app, ["sites", "check", "nattevagt", "--offline"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["sites", "check", "demo_nightlist", "--offline"]).exit_code != 0  # not in that folder
+
+
 def test_export_ads_writes_contract_and_audits(env: str, tmp_path: Path) -> None:
     engine = make_engine(env)
     with make_session_factory(engine)() as session:

@@ -161,3 +161,21 @@ def test_sites_check_prints_what_each_selector_found(sqlite_url: str, demo: Demo
         assert name in out
     assert "/media/" in out  # the 480w photo URL taken from srcset
     assert _count_ads(sqlite_url) == 0  # a check stores nothing
+
+
+@pytest.mark.browser
+def test_sites_check_renders_a_listing_that_render_if_sends_to_the_browser(sqlite_url: str, demo: DemoSite,
+                                                                           tmp_path: Path) -> None:
+    """A listing whose HTML is an empty shell (render_if matches) is checked in the browser, as a crawl does."""
+    def by_render_if(data: dict) -> dict:
+        data["listing"].pop("render")
+        data["listing"]["render_if"] = "#app"
+        return data
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "adwatch.cli", "sites", "check", "demo_jsads", "--start-url", demo.base_url + "/jsads/"],
+        env=crawl_env(sqlite_url, tmp_path / "data", site_config_dir(tmp_path, "demo_jsads", by_render_if)),
+        cwd=ROOT, capture_output=True, text=True, timeout=180)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "yes (browser)" in out and "no ad links found" not in out, out
