@@ -14,7 +14,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -25,6 +24,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 
 from classifiers.normalize import fold
+from classifiers.pattern_index import PatternIndex, WordKey
 from config.lexicon_schema import LexiconSet
 
 log = logging.getLogger(__name__)
@@ -132,17 +132,19 @@ LEX_LOWER, LEX_LENGTH, LEX_TEXT = 0, 1, 2  # positions in a lexeme fact tuple; f
 
 class LexemeFacts(dict):  # type: ignore[type-arg]
     """ORTH hash -> facts of that lexeme, filled on first use: (lower hash, length of the text, the text, *flags,
-    lexeme NORM hash, literal hashes, literal hashes but NORM's).
+    lexeme NORM hash, literal hashes, literal hashes but NORM's, word key).
 
-    The last three serve ``ReaderNLP.token_matches``: the hashes of the lexeme's ORTH/LOWER/NORM (those of
+    The last four serve ``ReaderNLP.token_matches``: the hashes of the lexeme's ORTH/LOWER/NORM (those of
     ``lit_attrs``) that are in ``literals``, so a doc's literal words are read per token without hashing every
-    column value. A token whose NORM differs from its lexeme's (a tokenizer exception) is patched per doc.
+    column value, and their ``PatternIndex`` key (None without an index). A token whose NORM differs from its
+    lexeme's (a tokenizer exception) is patched per doc.
     """
 
     def __init__(self, vocab: Any, flags: tuple[str, ...], literals: frozenset[int] = frozenset(),
-                 lit_attrs: tuple[int, ...] = ()) -> None:
+                 lit_attrs: tuple[int, ...] = (), index: PatternIndex | None = None) -> None:
         super().__init__()
         self.vocab, self.flags, self.literals, self.lit_attrs = vocab, flags, literals, lit_attrs
+        self.index = index
 
     def __missing__(self, orth: int) -> tuple[Any, ...]:
         lex = self.vocab[orth]
@@ -150,8 +152,9 @@ class LexemeFacts(dict):  # type: ignore[type-arg]
         base = tuple(h for attr, h in ((ORTH, lex.orth), (LOWER, lex.lower)) if attr in self.lit_attrs
                      and h in self.literals)
         full = base + ((lex.norm,) if NORM in self.lit_attrs and lex.norm in self.literals else ())
+        key = self.index.key(full) if self.index is not None else None
         got = self[orth] = (lex.lower, len(text), text, *(bool(getattr(lex, f)) for f in self.flags), lex.norm,
-                            full, base)
+                            full, base, key)
         return got
 
 
@@ -207,8 +210,9 @@ def codegen(program: tuple[tuple[bool, tuple[Check, ...]], ...], at: int, flag_a
 
 
 _LOWER_OF = itemgetter(LEX_LOWER)
-_NORM_OF = itemgetter(-3)
-_LITS_OF = itemgetter(-2)
+_NORM_OF = itemgetter(-4)
+_LITS_OF = itemgetter(-3)
+_KEY_OF = itemgetter(-1)
 
 
 class DocColumns:
@@ -236,8 +240,20 @@ class DocColumns:
             if lex_norms != self.norm:
                 for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
                     if a != b:
-                        lits[i] = lex[i][-1] + ((b,) if b in literals else ())
+                        lits[i] = lex[i][-2] + ((b,) if b in literals else ())
         return lits
+
+    def word_keys(self, index: PatternIndex, literals: frozenset[int], norm: bool) -> list[WordKey]:
+        """Per token: its ``PatternIndex`` key (None: no literal word), patched like ``literal_words``."""
+        lex = self.lex
+        keys = list(map(_KEY_OF, lex))
+        if norm:
+            lex_norms = list(map(_NORM_OF, lex))
+            if lex_norms != self.norm:
+                for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
+                    if a != b:
+                        keys[i] = index.key(lex[i][-2] + ((b,) if b in literals else ()))
+        return keys
 
     def column(self, attr: int) -> list[int]:
         """The ORTH, LOWER or NORM hash of every token."""
@@ -325,6 +341,7 @@ class ReaderNLP:
     group_keys: list[int] = field(default_factory=list)  # per group: its match key
     facts: Any = None  # LexemeFacts of this vocabulary
     programs: list[Any] = field(default_factory=list)  # per group: ``codegen`` function or None
+    index: PatternIndex | None = None  # required-set bits and anchor sets per group (made on first use)
 
     @property
     def plan(self) -> list[tuple[Any, frozenset[int], Any, int]]:
@@ -338,8 +355,10 @@ class ReaderNLP:
 
     def columns_of(self, doc: Any) -> DocColumns:
         """columns_of (DocColumns): the doc's token columns, shared by the pattern evaluator and negation."""
-        if self.facts is None:
-            self.facts = LexemeFacts(self.nlp.vocab, LEX_FLAGS, self.literals, tuple(self.columns))
+        if self.index is None:  # a reader made without ``_build``
+            self.index = PatternIndex(self.required, self.group_anchor)
+            flags = self.facts.flags if self.facts is not None else LEX_FLAGS
+            self.facts = LexemeFacts(self.nlp.vocab, flags, self.literals, tuple(self.columns), self.index)
         return DocColumns(doc, self.facts)
 
     def token_matches(self, doc: Any, dc: DocColumns | None = None) -> list[tuple[int, int, int]]:
@@ -355,41 +374,15 @@ class ReaderNLP:
             return out
         if dc is None:
             dc = self.columns_of(doc)
-        # Literal words per token from the lexeme facts; tokens whose NORM is not their lexeme's are patched.
-        lits = dc.literal_words(self.literals, NORM in self.columns)
-        positions: dict[int, set[int]] = {}  # literal word hash -> token positions
-        for i in compress(range(n), lits):
-            for h in lits[i]:
-                pos = positions.get(h)
-                if pos is None:
-                    positions[h] = {i}
-                else:
-                    pos.add(i)
-        if not positions:
-            return out
-        present = positions.keys()
-        groups_of = self.anchor_groups
-        seen: set[int] = set()
-        here = groups_of.keys() & present
-        for h in here:
-            seen.update(groups_of[h])
+        # Which groups can match, and at which anchor tokens, from each token's lexeme (pattern_index).
+        index = self.index
+        assert index is not None  # made by columns_of
+        runs, candidates = index.plan(dc.word_keys(index, self.literals, NORM in self.columns))
         view: _DocView | None = None
         plan = self.plan
-        for g in sorted(seen):
-            required, anchor_words, program, key = plan[g]
-            missing = False
-            for r in required:
-                if present.isdisjoint(r):
-                    missing = True
-                    break
-            if missing:
-                continue
-            idx: set[int] | None = None
-            for h in anchor_words.intersection(here):
-                pos = positions[h]
-                idx = pos if idx is None else idx | pos
-            if idx is None:
-                continue
+        for g, idx in runs:
+            program = plan[g][2]
+            key = plan[g][3]
             if program is not None:
                 got = program(dc.orth, dc.norm, dc.lex, n, idx)
                 if got:
@@ -399,14 +392,14 @@ class ReaderNLP:
             if compiled is not None:
                 if view is None:
                     view = _DocView(doc, {attr: dc.column(attr) for attr in (ORTH, LOWER, NORM)})
-                out.extend(self._evaluate(view, g, compiled, idx))
+                out.extend(self._evaluate(view, g, compiled, set(idx)))
                 continue
             lit = [dc.column(a) for a in self.columns]
             strided = [h for t in zip(*lit, strict=True) for h in t]
-            out.extend(self._run_matcher(doc, strided, len(lit), n, g, idx))
+            out.extend(self._run_matcher(doc, strided, len(lit), n, g, set(idx)))
         # Patterns of one indicator run as separate groups; the Matcher reports a (key, start, end) once even
         # when several of the key's patterns match it, so do we.
-        return list(dict.fromkeys(out)) if len(seen) > 1 else out
+        return list(dict.fromkeys(out)) if candidates > 1 else out
 
     def _evaluate(self, view: _DocView, g: int, compiled: tuple[Any, int, int, int],
                   anchors: set[int]) -> list[tuple[int, int, int]]:
@@ -615,6 +608,7 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
                                       if c[0] == "f"} - set(LEX_FLAGS)))
     flag_at = {f: k + 3 for k, f in enumerate(flags)}
     programs = [None if got is None else codegen(got[0], got[1], flag_at) for got in compiled]
+    index = PatternIndex(required, group_anchor)
     return ReaderNLP(nlp, phrase_matcher, lower_matcher, matcher, exclusion_matcher, rules, exclusions, anchors,
                      anchor_groups, groups, free_matcher, required, checks, literals, group_anchor, columns, compiled,
-                     group_keys, LexemeFacts(nlp.vocab, flags, literals, tuple(columns)), programs)
+                     group_keys, LexemeFacts(nlp.vocab, flags, literals, tuple(columns), index), programs, index)
