@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import spacy
-from spacy.attrs import IDX, LOWER, NORM, ORTH
+from spacy.attrs import IDX, LOWER, NORM, ORTH, SHAPE
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 
@@ -59,7 +59,7 @@ def norm_word(word: str) -> str:
 # the optional "?" operator) are evaluated here on the doc's hash columns instead, with the Matcher's
 # semantics: every distinct (start, end) for which some way through the pattern matches. Any other pattern
 # still goes to a Matcher. Equality with the Matcher is tested on generated docs (tests/classifiers).
-_STR_COLUMNS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "NORM": NORM}
+_STR_COLUMNS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "NORM": NORM, "SHAPE": SHAPE}
 _FLAGS = {"IS_ALPHA": "is_alpha", "IS_ASCII": "is_ascii", "IS_DIGIT": "is_digit", "IS_LOWER": "is_lower",
           "IS_UPPER": "is_upper", "IS_TITLE": "is_title", "IS_PUNCT": "is_punct", "IS_SPACE": "is_space",
           "IS_STOP": "is_stop", "LIKE_NUM": "like_num", "LIKE_URL": "like_url", "LIKE_EMAIL": "like_email",
@@ -128,11 +128,12 @@ _CMP_SOURCE = {int.__eq__: "==", int.__ne__: "!=", int.__ge__: ">=", int.__le__:
 # Lexeme facts every doc view holds, in this order (negation reads them too); pattern flags are added per pipeline.
 LEX_FLAGS = ("is_punct", "is_space", "is_title", "is_lower", "is_alpha")
 LEX_LOWER, LEX_LENGTH, LEX_TEXT = 0, 1, 2  # positions in a lexeme fact tuple; flags follow from 3
+LEX_SHAPE = -5  # the lexeme's SHAPE hash ("dd-dd"), counted from the end of the tuple
 
 
 class LexemeFacts(dict):  # type: ignore[type-arg]
     """ORTH hash -> facts of that lexeme, filled on first use: (lower hash, length of the text, the text, *flags,
-    lexeme NORM hash, literal hashes, literal hashes but NORM's, word key).
+    SHAPE hash, lexeme NORM hash, literal hashes, literal hashes but NORM's, word key).
 
     The last four serve ``ReaderNLP.token_matches``: the hashes of the lexeme's ORTH/LOWER/NORM (those of
     ``lit_attrs``) that are in ``literals``, so a doc's literal words are read per token without hashing every
@@ -153,8 +154,8 @@ class LexemeFacts(dict):  # type: ignore[type-arg]
                      and h in self.literals)
         full = base + ((lex.norm,) if NORM in self.lit_attrs and lex.norm in self.literals else ())
         key = self.index.key(full) if self.index is not None else None
-        got = self[orth] = (lex.lower, len(text), text, *(bool(getattr(lex, f)) for f in self.flags), lex.norm,
-                            full, base, key)
+        got = self[orth] = (lex.lower, len(text), text, *(bool(getattr(lex, f)) for f in self.flags), lex.shape,
+                            lex.norm, full, base, key)
         return got
 
 
@@ -164,7 +165,8 @@ def _check_source(check: Check, pos: str, flag_at: dict[str, int], consts: dict[
     kind = check[0]
     if kind == "h":
         _k, attr, hashes, wanted = check
-        ref = {ORTH: f"O[{pos}]", NORM: f"N[{pos}]", LOWER: f"X[{pos}][{LEX_LOWER}]"}[attr]
+        ref = {ORTH: f"O[{pos}]", NORM: f"N[{pos}]", LOWER: f"X[{pos}][{LEX_LOWER}]",
+               SHAPE: f"X[{pos}][{LEX_SHAPE}]"}[attr]
         if len(hashes) == 1:
             return f"{ref} {'==' if wanted else '!='} {next(iter(hashes))}"
         name = f"S{len(consts)}"
@@ -210,6 +212,7 @@ def codegen(program: tuple[tuple[bool, tuple[Check, ...]], ...], at: int, flag_a
 
 
 _LOWER_OF = itemgetter(LEX_LOWER)
+_SHAPE_OF = itemgetter(LEX_SHAPE)
 _NORM_OF = itemgetter(-4)
 _LITS_OF = itemgetter(-3)
 _KEY_OF = itemgetter(-1)
@@ -256,12 +259,12 @@ class DocColumns:
         return keys
 
     def column(self, attr: int) -> list[int]:
-        """The ORTH, LOWER or NORM hash of every token."""
+        """The ORTH, LOWER, NORM or SHAPE hash of every token."""
         if attr == ORTH:
             return self.orth
         if attr == NORM:
             return self.norm
-        return list(map(_LOWER_OF, self.lex))
+        return list(map(_SHAPE_OF if attr == SHAPE else _LOWER_OF, self.lex))
 
 
 class _DocView:
@@ -391,7 +394,7 @@ class ReaderNLP:
             compiled = self.compiled[g] if self.compiled else None
             if compiled is not None:
                 if view is None:
-                    view = _DocView(doc, {attr: dc.column(attr) for attr in (ORTH, LOWER, NORM)})
+                    view = _DocView(doc, {attr: dc.column(attr) for attr in (ORTH, LOWER, NORM, SHAPE)})
                 out.extend(self._evaluate(view, g, compiled, set(idx)))
                 continue
             lit = [dc.column(a) for a in self.columns]
