@@ -84,11 +84,12 @@ class PatternIndex:
         by_anchor = self.by_anchor
         out: list[tuple[int, list[int]]] = []
         candidates = 0
+        missing = ~bits  # one big-int NOT per doc, not one per group
         for a, pos in where.items():
             groups = by_anchor[a]
             candidates += len(groups)
             for g in groups:
-                if not need[g] & ~bits:
+                if not need[g] & missing:
                     out.append((g, pos))
         if len(where) > 1:
             out.sort(key=_first)
