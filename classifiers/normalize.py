@@ -71,10 +71,8 @@ def clean(text: str) -> CleanText:
     """clean (CleanText): NFKC per char with an offset map; HTML tags become spaces (same length)."""
     text_t = _TAG.sub(lambda m: " " * len(m.group()), text) if "<" in text else text
     # Danish letters, emoji and most other non-ASCII characters map to themselves: then the offset map is the
-    # identity (None), and the per-character loop below is not needed. The special characters (those _SPECIAL
-    # matches) are picked from the text's distinct characters: cheaper than a regex scan of every character.
-    specials = [c for c in set(text_t) if c > "~" or (c < " " and c != "\n" and c != "\t")]
-    if all(_cached_char_map(c) == c for c in specials):
+    # identity (None), and the per-character loop below is not needed.
+    if all(_cached_char_map(c) == c for c in set(_SPECIAL.findall(text_t))):
         return CleanText(text_t, None, len(text))
     parts: list[str] = []
     omap: list[int] = []

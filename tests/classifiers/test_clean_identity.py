@@ -45,9 +45,3 @@ def test_danish_text_needs_no_offset_map() -> None:
     assert clean("Søde piger i Århus 😘").omap is None
     assert clean("½ time").omap is not None
 
-
-def test_special_characters_are_those_the_regex_matches() -> None:
-    """``clean`` picks special characters as ``c > "~"`` or a control character other than newline and tab."""
-    for code in range(0x3000):
-        c = chr(code)
-        assert (c > "~" or (c < " " and c != "\n" and c != "\t")) == bool(_SPECIAL.match(c)), hex(code)
