@@ -14,17 +14,17 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import spacy
-from spacy.attrs import IDX, LOWER, NORM, ORTH
+from spacy.attrs import IDX, LOWER, NORM, ORTH, SHAPE
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 
 from classifiers.normalize import fold
+from classifiers.pattern_index import PatternIndex, WordKey
 from config.lexicon_schema import LexiconSet
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def norm_word(word: str) -> str:
 # the optional "?" operator) are evaluated here on the doc's hash columns instead, with the Matcher's
 # semantics: every distinct (start, end) for which some way through the pattern matches. Any other pattern
 # still goes to a Matcher. Equality with the Matcher is tested on generated docs (tests/classifiers).
-_STR_COLUMNS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "NORM": NORM}
+_STR_COLUMNS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "NORM": NORM, "SHAPE": SHAPE}
 _FLAGS = {"IS_ALPHA": "is_alpha", "IS_ASCII": "is_ascii", "IS_DIGIT": "is_digit", "IS_LOWER": "is_lower",
           "IS_UPPER": "is_upper", "IS_TITLE": "is_title", "IS_PUNCT": "is_punct", "IS_SPACE": "is_space",
           "IS_STOP": "is_stop", "LIKE_NUM": "like_num", "LIKE_URL": "like_url", "LIKE_EMAIL": "like_email",
@@ -131,21 +131,24 @@ _CMP_SOURCE = {int.__eq__: "==", int.__ne__: "!=", int.__ge__: ">=", int.__le__:
 # Lexeme facts every doc view holds, in this order (negation reads them too); pattern flags are added per pipeline.
 LEX_FLAGS = ("is_punct", "is_space", "is_title", "is_lower", "is_alpha")
 LEX_LOWER, LEX_LENGTH, LEX_TEXT = 0, 1, 2  # positions in a lexeme fact tuple; flags follow from 3
+LEX_SHAPE = -5  # the lexeme's SHAPE hash ("dd-dd"), counted from the end of the tuple
 
 
 class LexemeFacts(dict):  # type: ignore[type-arg]
     """ORTH hash -> facts of that lexeme, filled on first use: (lower hash, length of the text, the text, *flags,
-    lexeme NORM hash, literal hashes, literal hashes but NORM's).
+    SHAPE hash, lexeme NORM hash, literal hashes, literal hashes but NORM's, word key).
 
-    The last three serve ``ReaderNLP.token_matches``: the hashes of the lexeme's ORTH/LOWER/NORM (those of
+    The last four serve ``ReaderNLP.token_matches``: the hashes of the lexeme's ORTH/LOWER/NORM (those of
     ``lit_attrs``) that are in ``literals``, so a doc's literal words are read per token without hashing every
-    column value. A token whose NORM differs from its lexeme's (a tokenizer exception) is patched per doc.
+    column value, and their ``PatternIndex`` key (None without an index). A token whose NORM differs from its
+    lexeme's (a tokenizer exception) is patched per doc.
     """
 
     def __init__(self, vocab: Any, flags: tuple[str, ...], literals: frozenset[int] = frozenset(),
-                 lit_attrs: tuple[int, ...] = ()) -> None:
+                 lit_attrs: tuple[int, ...] = (), index: PatternIndex | None = None) -> None:
         super().__init__()
         self.vocab, self.flags, self.literals, self.lit_attrs = vocab, flags, literals, lit_attrs
+        self.index = index
 
     def __missing__(self, orth: int) -> tuple[Any, ...]:
         lex = self.vocab[orth]
@@ -153,8 +156,9 @@ class LexemeFacts(dict):  # type: ignore[type-arg]
         base = tuple(h for attr, h in ((ORTH, lex.orth), (LOWER, lex.lower)) if attr in self.lit_attrs
                      and h in self.literals)
         full = base + ((lex.norm,) if NORM in self.lit_attrs and lex.norm in self.literals else ())
-        got = self[orth] = (lex.lower, len(text), text, *(bool(getattr(lex, f)) for f in self.flags), lex.norm,
-                            full, base)
+        key = self.index.key(full) if self.index is not None else None
+        got = self[orth] = (lex.lower, len(text), text, *(bool(getattr(lex, f)) for f in self.flags), lex.shape,
+                            lex.norm, full, base, key)
         return got
 
 
@@ -164,7 +168,8 @@ def _check_source(check: Check, pos: str, flag_at: dict[str, int], consts: dict[
     kind = check[0]
     if kind == "h":
         _k, attr, hashes, wanted = check
-        ref = {ORTH: f"O[{pos}]", NORM: f"N[{pos}]", LOWER: f"X[{pos}][{LEX_LOWER}]"}[attr]
+        ref = {ORTH: f"O[{pos}]", NORM: f"N[{pos}]", LOWER: f"X[{pos}][{LEX_LOWER}]",
+               SHAPE: f"X[{pos}][{LEX_SHAPE}]"}[attr]
         if len(hashes) == 1:
             return f"{ref} {'==' if wanted else '!='} {next(iter(hashes))}"
         name = f"S{len(consts)}"
@@ -210,8 +215,10 @@ def codegen(program: tuple[tuple[bool, tuple[Check, ...]], ...], at: int, flag_a
 
 
 _LOWER_OF = itemgetter(LEX_LOWER)
-_NORM_OF = itemgetter(-3)
-_LITS_OF = itemgetter(-2)
+_SHAPE_OF = itemgetter(LEX_SHAPE)
+_NORM_OF = itemgetter(-4)
+_LITS_OF = itemgetter(-3)
+_KEY_OF = itemgetter(-1)
 
 
 class DocColumns:
@@ -239,16 +246,28 @@ class DocColumns:
             if lex_norms != self.norm:
                 for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
                     if a != b:
-                        lits[i] = lex[i][-1] + ((b,) if b in literals else ())
+                        lits[i] = lex[i][-2] + ((b,) if b in literals else ())
         return lits
 
+    def word_keys(self, index: PatternIndex, literals: frozenset[int], norm: bool) -> list[WordKey]:
+        """Per token: its ``PatternIndex`` key (None: no literal word), patched like ``literal_words``."""
+        lex = self.lex
+        keys = list(map(_KEY_OF, lex))
+        if norm:
+            lex_norms = list(map(_NORM_OF, lex))
+            if lex_norms != self.norm:
+                for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
+                    if a != b:
+                        keys[i] = index.key(lex[i][-2] + ((b,) if b in literals else ()))
+        return keys
+
     def column(self, attr: int) -> list[int]:
-        """The ORTH, LOWER or NORM hash of every token."""
+        """The ORTH, LOWER, NORM or SHAPE hash of every token."""
         if attr == ORTH:
             return self.orth
         if attr == NORM:
             return self.norm
-        return list(map(_LOWER_OF, self.lex))
+        return list(map(_SHAPE_OF if attr == SHAPE else _LOWER_OF, self.lex))
 
 
 class _DocView:
@@ -328,6 +347,7 @@ class ReaderNLP:
     group_keys: list[int] = field(default_factory=list)  # per group: its match key
     facts: Any = None  # LexemeFacts of this vocabulary
     programs: list[Any] = field(default_factory=list)  # per group: ``codegen`` function or None
+    index: PatternIndex | None = None  # required-set bits and anchor sets per group (made on first use)
 
     @property
     def plan(self) -> list[tuple[Any, frozenset[int], Any, int]]:
@@ -341,8 +361,10 @@ class ReaderNLP:
 
     def columns_of(self, doc: Any) -> DocColumns:
         """columns_of (DocColumns): the doc's token columns, shared by the pattern evaluator and negation."""
-        if self.facts is None:
-            self.facts = LexemeFacts(self.nlp.vocab, LEX_FLAGS, self.literals, tuple(self.columns))
+        if self.index is None:  # a reader made without ``_build``
+            self.index = PatternIndex(self.required, self.group_anchor)
+            flags = self.facts.flags if self.facts is not None else LEX_FLAGS
+            self.facts = LexemeFacts(self.nlp.vocab, flags, self.literals, tuple(self.columns), self.index)
         return DocColumns(doc, self.facts)
 
     def token_matches(self, doc: Any, dc: DocColumns | None = None) -> list[tuple[int, int, int]]:
@@ -358,41 +380,15 @@ class ReaderNLP:
             return out
         if dc is None:
             dc = self.columns_of(doc)
-        # Literal words per token from the lexeme facts; tokens whose NORM is not their lexeme's are patched.
-        lits = dc.literal_words(self.literals, NORM in self.columns)
-        positions: dict[int, set[int]] = {}  # literal word hash -> token positions
-        for i in compress(range(n), lits):
-            for h in lits[i]:
-                pos = positions.get(h)
-                if pos is None:
-                    positions[h] = {i}
-                else:
-                    pos.add(i)
-        if not positions:
-            return out
-        present = positions.keys()
-        groups_of = self.anchor_groups
-        seen: set[int] = set()
-        here = groups_of.keys() & present
-        for h in here:
-            seen.update(groups_of[h])
+        # Which groups can match, and at which anchor tokens, from each token's lexeme (pattern_index).
+        index = self.index
+        assert index is not None  # made by columns_of
+        runs, candidates = index.plan(dc.word_keys(index, self.literals, NORM in self.columns))
         view: _DocView | None = None
         plan = self.plan
-        for g in sorted(seen):
-            required, anchor_words, program, key = plan[g]
-            missing = False
-            for r in required:
-                if present.isdisjoint(r):
-                    missing = True
-                    break
-            if missing:
-                continue
-            idx: set[int] | None = None
-            for h in anchor_words.intersection(here):
-                pos = positions[h]
-                idx = pos if idx is None else idx | pos
-            if idx is None:
-                continue
+        for g, idx in runs:
+            program = plan[g][2]
+            key = plan[g][3]
             if program is not None:
                 got = program(dc.orth, dc.norm, dc.lex, n, idx)
                 if got:
@@ -401,15 +397,15 @@ class ReaderNLP:
             compiled = self.compiled[g] if self.compiled else None
             if compiled is not None:
                 if view is None:
-                    view = _DocView(doc, {attr: dc.column(attr) for attr in (ORTH, LOWER, NORM)})
-                out.extend(self._evaluate(view, g, compiled, idx))
+                    view = _DocView(doc, {attr: dc.column(attr) for attr in (ORTH, LOWER, NORM, SHAPE)})
+                out.extend(self._evaluate(view, g, compiled, set(idx)))
                 continue
             lit = [dc.column(a) for a in self.columns]
             strided = [h for t in zip(*lit, strict=True) for h in t]
-            out.extend(self._run_matcher(doc, strided, len(lit), n, g, idx))
+            out.extend(self._run_matcher(doc, strided, len(lit), n, g, set(idx)))
         # Patterns of one indicator run as separate groups; the Matcher reports a (key, start, end) once even
         # when several of the key's patterns match it, so do we.
-        return list(dict.fromkeys(out)) if len(seen) > 1 else out
+        return list(dict.fromkeys(out)) if candidates > 1 else out
 
     def _evaluate(self, view: _DocView, g: int, compiled: tuple[Any, int, int, int],
                   anchors: set[int]) -> list[tuple[int, int, int]]:
@@ -618,6 +614,7 @@ def _build(lang: str, lexicon_key: str) -> ReaderNLP:
                                       if c[0] == "f"} - set(LEX_FLAGS)))
     flag_at = {f: k + 3 for k, f in enumerate(flags)}
     programs = [None if got is None else codegen(got[0], got[1], flag_at) for got in compiled]
+    index = PatternIndex(required, group_anchor)
     return ReaderNLP(nlp, phrase_matcher, lower_matcher, matcher, exclusion_matcher, rules, exclusions, anchors,
                      anchor_groups, groups, free_matcher, required, checks, literals, group_anchor, columns, compiled,
-                     group_keys, LexemeFacts(nlp.vocab, flags, literals, tuple(columns)), programs)
+                     group_keys, LexemeFacts(nlp.vocab, flags, literals, tuple(columns), index), programs, index)

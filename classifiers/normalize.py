@@ -70,7 +70,9 @@ def _cached_char_map(ch: str) -> str:
 def clean(text: str) -> CleanText:
     """clean (CleanText): NFKC per char with an offset map; HTML tags become spaces (same length)."""
     text_t = _TAG.sub(lambda m: " " * len(m.group()), text) if "<" in text else text
-    if not _SPECIAL.search(text_t):
+    # Danish letters, emoji and most other non-ASCII characters map to themselves: then the offset map is the
+    # identity (None), and the per-character loop below is not needed.
+    if all(_cached_char_map(c) == c for c in set(_SPECIAL.findall(text_t))):
         return CleanText(text_t, None, len(text))
     parts: list[str] = []
     omap: list[int] = []

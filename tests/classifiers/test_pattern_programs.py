@@ -14,6 +14,7 @@ from classifiers.nlp import (
     LEX_FLAGS,
     LEX_LENGTH,
     LEX_LOWER,
+    LEX_SHAPE,
     LEX_TEXT,
     MAX_OPTIONAL,
     DocColumns,
@@ -25,7 +26,7 @@ from classifiers.nlp import (
 
 _WORDS = ["new", "New", "NEW", "in", "to", "town", "Odense", "ODENSE", "3", "three", "18", "girls", "Girls", "ab",
           "we", "have", "only", "days", "-", ",", ".", "!", "\n", "don't", "I'm", "can't", "bl.a.", "c0nd0m", "kr.",
-          "x", "xyz", "abcd", "løbe", "ÆBLE", "n't"]
+          "x", "xyz", "abcd", "løbe", "ÆBLE", "n't", "2-3", "10-12", "3–4", "Ab-cd"]
 
 _PATTERNS: list[list[dict[str, Any]]] = [
     [{"LOWER": "new"}, {"LOWER": {"IN": ["in", "to"]}}, {"IS_TITLE": True}],
@@ -38,6 +39,8 @@ _PATTERNS: list[list[dict[str, Any]]] = [
     [{"NORM": "condom"}, {"IS_DIGIT": False}, {"IS_LOWER": True, "IS_ASCII": True}],
     [{"LOWER": "in"}, *[{"IS_ALPHA": True, "OP": "?"} for _ in range(MAX_OPTIONAL + 1)], {"LOWER": "town"}],
     [{"IS_STOP": True, "OP": "?"}, {"LOWER": {"IN": ["days", "town"]}}, {"LIKE_URL": False, "IS_QUOTE": False}],
+    [{"SHAPE": {"IN": ["d-d", "dd-dd", "d–d"]}}, {"IS_ALPHA": True, "OP": "?"}, {"LOWER": "girls"}],
+    [{"SHAPE": {"NOT_IN": ["d-d"]}}, {"LOWER": "new"}, {"SHAPE": "Xx-xx", "OP": "?"}],
 ]
 
 
@@ -82,6 +85,7 @@ def test_lexeme_facts_equal_token_attributes() -> None:
                 assert (dc.orth[i], dc.norm[i], dc.idx[i]) == (tok.orth, tok.norm, tok.idx)
                 assert (got[LEX_LOWER], got[LEX_LENGTH], got[LEX_TEXT]) == (tok.lower, len(tok.text), tok.text)
                 assert got[3:3 + len(LEX_FLAGS)] == tuple(getattr(tok, f) for f in LEX_FLAGS)
+                assert got[LEX_SHAPE] == tok.shape
 
 
 def test_literal_words_follow_token_norms_of_tokenizer_exceptions() -> None:

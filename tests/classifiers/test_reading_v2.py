@@ -106,7 +106,8 @@ def _pattern_words(resources: Resources) -> list[str]:
                             words.update(str(x) for x in val.get("IN", []))
     base = sorted(words)
     return base + [w.title() for w in base[:40]] + [w.upper() for w in base[:40]] + [
-        "3", "18", "three", "ODENSE", "Odense", "x", ",", ".", "!", "-", "\n", "  ", "kondom", "girls", "ab"]
+        "3", "18", "three", "ODENSE", "Odense", "x", ",", ".", "!", "-", "\n", "  ", "kondom", "girls", "ab",
+        "2-3", "10-12", "3–4"]
 
 
 def test_compiled_token_patterns_equal_matcher_on_generated_docs(resources: Resources) -> None:
