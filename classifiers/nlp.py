@@ -239,26 +239,25 @@ class DocColumns:
 
         norm (bool): NORM is one of them; a token whose NORM is not its lexeme's gets its own.
         """
-        lex = self.lex
-        lits = list(map(_LITS_OF, lex))
+        lits = list(map(_LITS_OF, self.lex))
         if norm:
-            lex_norms = list(map(_NORM_OF, lex))
-            if lex_norms != self.norm:
-                for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
-                    if a != b:
-                        lits[i] = lex[i][-2] + ((b,) if b in literals else ())
+            self._patch_norms(lits, lambda words: words, literals)
         return lits
+
+    def _patch_norms(self, values: list[Any], make: Any, literals: frozenset[int]) -> None:
+        """Replace, at each token whose NORM is not its lexeme's, ``values[i]`` by ``make(its literal words)``."""
+        lex = self.lex
+        lex_norms = list(map(_NORM_OF, lex))
+        if lex_norms != self.norm:
+            for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
+                if a != b:
+                    values[i] = make(lex[i][-2] + ((b,) if b in literals else ()))
 
     def word_keys(self, index: PatternIndex, literals: frozenset[int], norm: bool) -> list[WordKey]:
         """Per token: its ``PatternIndex`` key (None: no literal word), patched like ``literal_words``."""
-        lex = self.lex
-        keys = list(map(_KEY_OF, lex))
+        keys = list(map(_KEY_OF, self.lex))
         if norm:
-            lex_norms = list(map(_NORM_OF, lex))
-            if lex_norms != self.norm:
-                for i, (a, b) in enumerate(zip(lex_norms, self.norm, strict=True)):
-                    if a != b:
-                        keys[i] = index.key(lex[i][-2] + ((b,) if b in literals else ()))
+            self._patch_norms(keys, index.key, literals)
         return keys
 
     def column(self, attr: int) -> list[int]:
