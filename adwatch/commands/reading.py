@@ -61,12 +61,19 @@ def _process(*, reprocess: bool, progress: bool, reading_only: bool, jobs: int |
     settings = load_settings()
     if jobs is not None:
         settings = settings.model_copy(update={"read_jobs": jobs})
-    if reading_only:
-        _print_stats(run_reading(settings, reprocess=reprocess, progress=progress))
-        return
-    from adwatch.nightly import process_all
+    try:
+        if reading_only:
+            _print_stats(run_reading(settings, reprocess=reprocess, progress=progress))
+            return
+        from adwatch.nightly import process_all
 
-    result = process_all(settings, reprocess=reprocess, progress=progress)
+        result = process_all(settings, reprocess=reprocess, progress=progress)
+    except ConfigError as exc:  # e.g. ADWATCH_CONFIG_DIR without lexicons/: say what is missing, no traceback
+        for problem in exc.problems:
+            console.print(f"[red]{problem}[/red]")
+        console.print("The config folder must hold sites/, lexicons/, gazetteer/, training/ and the YAML files of the "
+                      "packaged config/ (copy it, or set only ADWATCH_SITES_DIR for site files of your own).")
+        raise typer.Exit(2) from exc
     _print_stats(result.reading)
     console.print(f"[green]linked[/green] {result.linking}")
 

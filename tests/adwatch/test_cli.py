@@ -60,6 +60,15 @@ def test_sites_dir_of_ones_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert runner.invoke(app, ["sites", "check", "demo_nightlist", "--offline"]).exit_code != 0  # not in that folder
 
 
+def test_process_with_an_incomplete_config_folder_says_what_is_missing(env: str, monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    (tmp_path / "partial" / "sites").mkdir(parents=True)
+    monkeypatch.setenv("ADWATCH_CONFIG_DIR", str(tmp_path / "partial"))
+    result = runner.invoke(app, ["process", "--no-progress"])
+    assert result.exit_code == 2, result.output
+    assert "[C105]" in result.output and "ADWATCH_SITES_DIR" in result.output
+
+
 def test_export_ads_writes_contract_and_audits(env: str, tmp_path: Path) -> None:
     engine = make_engine(env)
     with make_session_factory(engine)() as session:
