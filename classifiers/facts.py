@@ -116,8 +116,10 @@ _AGE_WEAK = (
                re.M),
 )
 # "Victoria is 24", "she is 30 and ...", "hun er 19": an age stated of someone else (as strong as "I'm 24").
-_AGE_THIRD = re.compile(rf"(?<![\w])(?:(?i:she|he|hun|han)|[A-ZÆØÅ][a-zæøåé]{{2,14}})\s+(?:is|er)\s+"
-                        rf"(?:only\s+|kun\s+|just\s+)?{_N}(?![\w+])(?!\s*(?i:{_NOT_AGE_UNITS}|,\d|\.\d|/|x|%))")
+_AGE_THIRD = re.compile(rf"(?<![\w])(?!(?i:klokken|prisen|pris|price|it|det|der|that|this|timen|tiden|time|tid|"
+                        rf"nummer|number|adressen|address|height|højden|vægten|weight|size|str)\b)"
+                        rf"(?:(?i:she|he|hun|han)|[A-ZÆØÅ][a-zæøåé]{{2,14}})\s+(?:is|er)\s+"
+                        rf"(?:only\s+|kun\s+|just\s+)?{_N}(?![\w+:])(?!\s*(?i:{_NOT_AGE_UNITS}|,\d|\.\d|/|x|%))")
 
 @dataclass(frozen=True)
 class Mention:

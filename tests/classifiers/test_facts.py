@@ -35,7 +35,7 @@ def test_age_forms(text: str, age: int) -> None:
     # a number with a unit after "only"/"kun"/"I am" is a distance, duration or count (found on held-out text)
     "Kun 17 km fra Aarhus", "only 17 km from Odense", "I am 15 minutes from the station", "kun 16 min fra byen",
     "only 12 days left", "jeg er her kun 14 dage", "only 17 € extra", "I'm 16 meters from the beach",
-    "She is 15 minutes away", "Hun er 10 min fra stationen",
+    "She is 15 minutes away", "Hun er 10 min fra stationen", "Klokken er 22 nu", "It is 22:00",
 ])
 def test_no_false_age(text: str) -> None:
     assert [m for m in find_ages(text, source="text", bounds=B) if m.strong] == []
