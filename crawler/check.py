@@ -5,7 +5,7 @@ It reuses SiteSpider's request, age-gate and browser logic, so what it shows is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,10 +42,17 @@ class CheckSpider(SiteSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CheckSpider:
-        report = kwargs.pop("report")
+        report, ad_url = kwargs.pop("report"), kwargs.pop("ad_url", None)
         spider: CheckSpider = super(SiteSpider, cls).from_crawler(crawler, *args, **kwargs)
-        spider.report = report
+        spider.report, spider.ad_url = report, ad_url
         return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        if self.ad_url:
+            yield self.ad_request(self.ad_url)
+            return
+        async for request in super().start():
+            yield request
 
     def ad_request(self, url: str, external_id: str | None = None, recheck: bool = False) -> Request:
         return super().ad_request(url, external_id, recheck)
@@ -103,8 +110,11 @@ class CheckSpider(SiteSpider):
         await super().on_error(failure)
 
 
-def check_site(app_settings: AppSettings, site: SiteDefinition) -> CheckReport:
-    """check_site (CheckReport): fetch one listing page and one ad of ``site`` and report every field."""
+def check_site(app_settings: AppSettings, site: SiteDefinition, ad_url: str | None = None) -> CheckReport:
+    """check_site (CheckReport): fetch one listing page and one ad of ``site`` and report every field.
+
+    ad_url (str): check this ad page only (no listing), e.g. one whose number hides behind a button.
+    """
     settings = build_crawl_settings(app_settings, site.with_start_urls(site.start_urls[:1]))
     settings["ITEM_PIPELINES"] = {}
     settings["LOG_LEVEL"] = "WARNING"
@@ -112,6 +122,6 @@ def check_site(app_settings: AppSettings, site: SiteDefinition) -> CheckReport:
     process = CrawlerProcess(settings)
     quiet_scrapy_loggers("WARNING")
     process.crawl(CheckSpider, site=site.with_start_urls(site.start_urls[:1]), app_settings=app_settings,
-                  report=report)
+                  report=report, ad_url=ad_url)
     process.start()
     return report

@@ -35,6 +35,7 @@ def sites_check(
     site_id: str = typer.Argument(..., help="Site id (file name without .yaml)."),
     offline: bool = typer.Option(False, help="Only validate the YAML; fetch nothing."),
     start_url: str = typer.Option(None, help="Try this listing URL instead of the first start URL."),
+    ad_url: str = typer.Option(None, help="Try this ad page (e.g. one with a 'show number' button) and no listing."),
 ) -> None:
     """Validate a site file, then try it on one live listing page and one ad, showing every selector's result."""
     settings = load_settings()
@@ -46,13 +47,14 @@ def sites_check(
 
     if start_url:
         site = site.with_start_urls([start_url])
-    report = check_site(settings, site)
-    table = Table("field", "found", title=f"listing {report.listing_url}")
-    table.add_row("rendered", "yes (browser)" if report.listing_rendered else "no (HTTP)")
-    table.add_row("ad links", f"{len(report.ad_links)}: " + ", ".join(report.ad_links[:3]))
-    table.add_row("next page", ", ".join(report.next_pages) or "-")
-    table.add_row("follow", f"{len(report.follow)}: " + ", ".join(report.follow[:3]))
-    console.print(table)
+    report = check_site(settings, site, ad_url=ad_url)
+    if not ad_url:
+        table = Table("field", "found", title=f"listing {report.listing_url}")
+        table.add_row("rendered", "yes (browser)" if report.listing_rendered else "no (HTTP)")
+        table.add_row("ad links", f"{len(report.ad_links)}: " + ", ".join(report.ad_links[:3]))
+        table.add_row("next page", ", ".join(report.next_pages) or "-")
+        table.add_row("follow", f"{len(report.follow)}: " + ", ".join(report.follow[:3]))
+        console.print(table)
     ad = Table("field", "found", title=f"ad {report.ad_url}")
     for name, value in report.fields.items():
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -60,7 +62,7 @@ def sites_check(
     console.print(ad)
     for error in report.errors:
         console.print(f"[red]{error}[/red]")
-    if report.errors or not report.ad_links or not report.fields:
+    if report.errors or not (report.ad_links or ad_url) or not report.fields:
         raise typer.Exit(1)
 
 

@@ -21,6 +21,7 @@ from tests.crawler.conftest import (
     ROOT,
     crawl_command,
     crawl_env,
+    digits,
     read_ads,
     read_runs,
     run_crawl,
@@ -179,3 +180,19 @@ def test_sites_check_renders_a_listing_that_render_if_sends_to_the_browser(sqlit
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "yes (browser)" in out and "no ad links found" not in out, out
+
+
+@pytest.mark.browser
+def test_sites_check_one_ad_by_url(sqlite_url: str, corpus: Corpus, demo: DemoSite, tmp_path: Path) -> None:
+    """--ad-url checks one chosen ad (one whose number hides behind a button) and no listing."""
+    hidden = next(r for r in truth_ads(corpus, "demo_nightlist", 1).values()
+                  if any(p["style"] == "reveal" and p["placement"] == "contact" for p in r["phones"]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "adwatch.cli", "sites", "check", "demo_nightlist", "--ad-url",
+         demo.base_url + hidden["url"]],
+        env=crawl_env(sqlite_url, tmp_path / "data"), cwd=ROOT, capture_output=True, text=True, timeout=180)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "ad links" not in out and hidden["url"] in out
+    number = next(p["e164"] for p in hidden["phones"] if p["style"] == "reveal")
+    assert number.lstrip("+")[-8:] in digits(out), out  # the revealed number, read in the browser
