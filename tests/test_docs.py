@@ -22,7 +22,9 @@ def _read(name: str) -> str:
 
 def test_every_setting_is_documented() -> None:
     text = _read("configuration.md")
-    missing = [f"ADWATCH_{name.upper()}" for name in AppSettings.model_fields if f"ADWATCH_{name.upper()}" not in text]
+    names = [f.validation_alias if isinstance(f.validation_alias, str) else f"ADWATCH_{name.upper()}"
+             for name, f in AppSettings.model_fields.items()]
+    missing = [name for name in names if name not in text]
     assert not missing
 
 
