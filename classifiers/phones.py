@@ -390,8 +390,6 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         s, e, tok = tokens[k]
         gap = text[prev_end:s]
         read = token_digits(tok)
-        if read is None and run and tok in ("O", "o") and _SEP_OK.match(gap) and not filler:
-            read = ("0", True)  # "2O 8 5 7 4 1 O": a lone letter O inside a run of digits is a zero
         if read is not None and _fenced(text, tokens, k, gap, prev_word, blocked):
             read = None
         tok_low = tok.lower()
