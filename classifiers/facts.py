@@ -107,7 +107,7 @@ _NOT_AGE_BEFORE = (r"(?:\w*(?:gade|vej|allé|alle|stræde|straede|plads|torv|str
                    r"uge|kl|tlf|tel|mob|sms|ring|call|text|txt|phone|nummer|number|id|postnr|zip)")
 _AGE_WEAK = (
     re.compile(r"\((?P<n>\d{2})\)"),
-    re.compile(rf"(?:^|[,|–—\-:]|\s-\s)\s*(?P<n>\d{{2}})\s*(?:[,|–—)!.{_EMOJI}]|$|\s-\s|\s(?:only|kun)\b)", re.M),
+    re.compile(rf"(?:^|(?<!\d)[,|–—\-:]|\s-\s)\s*(?P<n>\d{{2}})\s*(?:[,|–—)!.{_EMOJI}]|$|\s-\s|\s(?:only|kun)\b)", re.M),
     re.compile(rf"^\s*[A-ZÆØÅ][a-zæøåé]{{2,14}}\s+(?P<n>\d{{2}})(?![\w.,+])(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d))"),
     # "Sweet Mei 21 – Nørrebro", "jeg er Andreea 23.", "Sofia 22 from Moldova", "julia 24" on its own line: a
     # name (a capitalised word, or any word alone on its line) right before two digits that end there.

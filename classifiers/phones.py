@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Container
 from typing import Any
 
 import phonenumbers
@@ -40,7 +41,12 @@ _UNITS = frozenset([
     "nat", "nights", "night", "nætter", "px", "mb", "gb",
 ])
 _ID_WORDS = frozenset({"id", "ref", "annonce", "annoncenr", "annonceid", "adid", "ad", "nr.", "cvr",
-                       "order", "ordre", "postnr", "postnummer", "zip", "kode", "code", "pin"})
+                       "order", "ordre", "postnr", "postnummer", "post", "zip", "kode", "code", "pin"})
+# A clothing, shoe or bra size label: the plain numbers right after it ("Str 38 40 42 44") are sizes.
+_SIZE_WORDS = frozenset({"str", "strl", "størrelse", "størrelser", "stoerrelse", "size", "sizes", "skostørrelse",
+                         "bh", "taljemål", "konfektion", "konfektionsstørrelse"})
+# Letters of Danish postal districts written after a post code ("2100 Ø", "8000 C", "2400 NV").
+_POSTAL_LETTERS = frozenset({"c", "k", "v", "ø", "n", "s", "nv", "sv", "oe"})
 _NUMBER_WORDS = frozenset({"nr", "no", "num", "number", "nummer", "#"})
 _CURRENCY_GAP = re.compile(r"[€$£]|,-")
 _COMMA_SPACE = re.compile(r",\s")
@@ -354,7 +360,7 @@ def _join_tens(text: str, found: list[Any]) -> list[Any] | None:
     return out
 
 
-def _groups(text: str) -> list[list[_Group]]:
+def _groups(text: str, places: Container[str] | None = None) -> list[list[_Group]]:
     """Runs of digit groups, each run a candidate area for one or more numbers."""
     found: list[Any] = list(_TOKEN.finditer(text))
     joined = _join_tens(text, found)
@@ -375,23 +381,31 @@ def _groups(text: str) -> list[list[_Group]]:
     for first, last in clusters:
         # dates and times only where they could fence this cluster's tokens: the same spans as a whole-text scan
         blocked = _blocked_spans(text, *_fence_area(text, tokens[first][0], tokens[last][1])) if fences else []
-        runs += _cluster_runs(text, tokens, first, last, blocked)
+        runs += _cluster_runs(text, tokens, first, last, blocked, places)
     return [r for r in runs if sum(len(g.digits) for g in r) >= 7]
 
 
 def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, last: int,
-                  blocked: list[tuple[int, int]]) -> list[list[_Group]]:
+                  blocked: list[tuple[int, int]], places: Container[str] | None = None) -> list[list[_Group]]:
     runs: list[list[_Group]] = []
     run: list[_Group] = []
     filler: list[str] = []
     prev_end = tokens[first - 1][1] if first else 0
     prev_word = tokens[first - 1][2].lower() if first else ""
+    sizes = False  # inside a list of sizes after a size label
+    last_size = 0
     for k in range(first, last + 1):
         s, e, tok = tokens[k]
         gap = text[prev_end:s]
         read = token_digits(tok)
-        if read is not None and _fenced(text, tokens, k, gap, prev_word, blocked):
-            read = None
+        if read is not None:
+            sizes = _size_after(tok, gap, prev_word, last_size if sizes else None)
+            last_size = int(tok) if sizes else 0
+            if sizes or _fenced(text, tokens, k, gap, prev_word, blocked) or _year_run(text, tokens, k) or (
+                    places is not None and _postcode(text, tokens, k, gap, run, places)):
+                read = None
+        else:
+            sizes = False
         tok_low = tok.lower()
         if read is None:
             if run:
@@ -457,6 +471,62 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
             gap == "_" or text[max(0, tokens[k - 1][0] - 1):tokens[k - 1][0]] in ("@", "_", "/")):
         return True
     return bool(blocked) and _in_spans(s, blocked)
+
+
+def _size_after(tok: str, gap: str, prev_word: str, last_size: int | None) -> bool:
+    """True for a size right after a size label, or next in a rising list of sizes ("str 38 40 42", "BH 75 80")."""
+    if not tok.isdigit() or len(tok) > 3 or len(gap) > 3 or "\n" in gap:
+        return False
+    if last_size is None:
+        return prev_word in _SIZE_WORDS
+    return 0 < int(tok) - last_size <= 6
+
+
+_YEAR_JOINS = frozenset({"til", "to", "and", "og", "or", "eller", "until", "indtil"})
+_YEAR_GAP = re.compile(r"\s*[,\-–—/&]?\s*(?:(?:til|to|and|og|or|eller|until|indtil)\s+)?", re.I)
+
+
+def _year(tok: str) -> int | None:
+    return int(tok) if len(tok) == 4 and tok.isdigit() and 1950 <= int(tok) <= 2039 else None
+
+
+def _year_run(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
+    """True for a year in a list or range of consecutive years ("2023 2024 2025", "fra 2024 til 2025")."""
+    year = _year(tokens[k][2])
+    if year is None:
+        return False
+    n = len(tokens)
+    for step in (-1, 1):
+        j = k + step
+        if 0 <= j < n and tokens[j] is not None and tokens[j][2].lower() in _YEAR_JOINS:
+            j += step  # "til", "and": the year is one word further
+        if not (0 <= j < n and tokens[j] is not None and _year(tokens[j][2]) == year + step):
+            continue
+        a, b = (tokens[j][1], tokens[k][0]) if j < k else (tokens[k][1], tokens[j][0])
+        gap = text[a:b]
+        if "\n" not in gap and _YEAR_GAP.fullmatch(gap):
+            return True
+    return False
+
+
+def _postcode(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, run: list[_Group],
+              places: Container[str]) -> bool:
+    """True for a post code before a place name ("8000 Aarhus C", "2100 Ø") that starts a new number run.
+
+    A four-digit group that continues a number ("ring 2245 8713 Aarhus") is not one: only a group that starts
+    a run, or follows the run across a comma, slash or line break, or after a whole number, is read as a post code.
+    """
+    s, e, tok = tokens[k]
+    if len(tok) != 4 or not tok.isdigit() or tok[0] == "0" or k + 1 >= len(tokens) or tokens[k + 1] is None:
+        return False
+    n_start, _n_end, nxt = tokens[k + 1]
+    nxt_gap = text[e:n_start]
+    if not (0 < len(nxt_gap) <= 2 and nxt_gap.isspace() and "\n" not in nxt_gap):
+        return False
+    word = nxt.lower()
+    if word not in places and word not in _POSTAL_LETTERS:
+        return False
+    return not run or not gap.isspace() or "\n" in gap or sum(len(g.digits) for g in run) >= 8
 
 
 def _currency_sign(s: str) -> bool:
@@ -563,8 +633,13 @@ def _url_numbers(ct: CleanText, original: str, region: str, source: str) -> list
     return hits
 
 
-def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText | None = None) -> list[PhoneHit]:
-    """find_phones (list[PhoneHit]): every valid number in ``text``, de-obfuscated, in order, deduplicated."""
+def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText | None = None,
+                places: Container[str] | None = None) -> list[PhoneHit]:
+    """find_phones (list[PhoneHit]): every valid number in ``text``, de-obfuscated, in order, deduplicated.
+
+    places: lower-case first words of place names (the gazetteer's), so that a post code written before a
+    town ("8000 Aarhus") is not read as half a number; without it only postal district letters are known.
+    """
     if not text:
         return []
     ct = ct or clean(text)
@@ -573,7 +648,7 @@ def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText |
     linked = _FOLD_SPECIAL.search(text) or any(t in low for t in _URL_TRIGGERS)
     hits = _url_numbers(CleanText(text, None, len(text)), text, region, source) if linked else []
     covered = [(h.start, h.end) for h in hits]
-    for run in _groups(ct.text):
+    for run in _groups(ct.text, places if places is not None else _POSTAL_LETTERS):
         for hit in _from_run(run, ct, text, region, source):
             if not covered or not any(a <= hit.start < b or hit.start <= a < hit.end for a, b in covered):
                 hits.append(hit)

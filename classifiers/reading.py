@@ -45,7 +45,7 @@ from config.training_schema import load_training
 log = logging.getLogger(__name__)
 
 # Bump when extraction code changes behaviour: stored readings with another stamp are re-read.
-READER_VERSION = "reader.v6"
+READER_VERSION = "reader.v7"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Set to a dict to have ``read_ad`` add each step's CPU seconds to it (bench/extract.py --steps); None: off.
 STEP_SECONDS: dict[str, float] | None = None
@@ -250,7 +250,7 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
         for value in _field_list(raw.get("phones")) + _field_list(raw.get("phone")):
             phone_hits.extend(parse_field(value[:500], region=region, source="field"))
         if read_text:
-            for h in find_phones(combined, region=region, ct=ct):
+            for h in find_phones(combined, region=region, ct=ct, places=res.gazetteer.first):
                 src, s, e = locate(h.start, h.end)
                 phone_hits.append(PhoneHit(h.e164, h.raw, s, e, h.obfuscated, src))
         by_num: dict[str, dict[str, Any]] = {}

@@ -41,6 +41,12 @@ def test_no_false_age(text: str) -> None:
     assert [m for m in find_ages(text, source="text", bounds=B) if m.strong] == []
 
 
+@pytest.mark.parametrize("text", ["str. 38, 40, 42, 44", "Åben 10-22, alle dage", "BH 75, 80, 85"])
+def test_a_number_in_a_list_of_numbers_is_no_weak_age(text: str) -> None:
+    """", 40," after another number is an item of a size list or a range, not "Anna, 24,"."""
+    assert find_ages(text, source="text", bounds=B) == []
+
+
 @pytest.mark.parametrize("title", ["Anna 17 km fra Aarhus", "Mia 15 min fra Odense", "Istedgade 45, 2. sal",
                                    "Size 38, weight 55 kg", "Vejle 24 timer", "Hotel 25 min"])
 def test_title_number_with_a_unit_is_no_weak_age(title: str) -> None:

@@ -83,6 +83,33 @@ def test_no_false_phones(text: str) -> None:
     assert find_phones(text, region="DK") == []
 
 
+@pytest.mark.parametrize("text", [
+    "Str 38 40 42 44",
+    "Fås i str. 36 38 40 42",
+    "BH 75 80 85 90, size 8 10 12 14",
+    "Her siden 2023 2024 2025",
+    "Aktiv fra 2024 til 2025, og 2019, 2020, 2021",
+    "Post nr 8000 Aarhus 8200",
+    "Adresse: Vestergade 12, 8000 Aarhus C 8200 N",
+])
+def test_sizes_years_and_post_codes_are_not_phones(text: str) -> None:
+    """Lists of sizes after a size label, runs of consecutive years and post codes before a place name."""
+    assert find_phones(text, region="DK", places={"aarhus"}) == []
+
+
+@pytest.mark.parametrize("text", [
+    "size 8, 22 45 87 13",
+    "Str 38 22 45 87 13",
+    "Ring 2245 8713 Aarhus",
+    "Tlf 2245 8713 / 8000 Aarhus",
+    "8000 Aarhus C. Ring 22 45 87 13",
+    "Pris 1500 kr. Str 38.\nRing 22 45 87 13",
+])
+def test_a_number_next_to_sizes_or_post_codes_is_kept(text: str) -> None:
+    """The fences stop where the list ends: a number after a size, or a post code after a number, is read."""
+    assert [h.e164 for h in find_phones(text, region="DK", places={"aarhus"})] == ["+4522458713"]
+
+
 def test_two_numbers_in_a_row() -> None:
     hits = find_phones("Ring 20 12 34 56 eller 22 33 44 55", region="DK")
     assert [h.e164 for h in hits] == [DK, "+4522334455"]
