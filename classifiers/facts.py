@@ -35,8 +35,8 @@ _AGE_STRONG = (
                rf"in\s+(?:the\s+)?business|i\s+branchen|siden|ago|i\s+danmark|in\s+denmark|here|her))", re.I),
     re.compile(rf"(?<![\w])(?:i'?m|i\s+am|im|jeg\s+er|am|i'm\s+only|jeg\s+er\s+kun|only|kun)\s+(?:a\s+|en\s+)?"
                rf"{_N}(?![\w+])(?!\s*(?:{_NOT_AGE_UNITS}|,\d|\.\d|/|x))", re.I),
-    re.compile(rf"(?<![\w])(?:just\s+turned|barely|lige\s+fyldt|nyligt?\s+fyldt|fyldt|knap|turned)\s+{_N}(?![\w+])",
-               re.I),
+    re.compile(rf"(?<![\w])(?:just\s+turned|barely|lige\s+fyldt|nyligt?\s+fyldt|nyfyldt|fyldt|knap|turned)\s+"
+               rf"{_N}(?![\w+])", re.I),
 )
 # Every "22 år" match ends a word with one of these ("22år", "years"), or holds "y.o" / "y/o".
 _YEARS_ENDS = ("år", "årig", "års", "åringen", "aar", "yo", "yr", "yrs", "year", "years", "jahre", "ani", "lat",
@@ -49,7 +49,7 @@ _AGE_OPENERS: tuple[tuple[str, ...], ...] = (
     ("age", "alder", "ålder", "âge", "edad", "alter", "vârsta", "varsta", "wiek", "leeftijd", "ikä"),
     (),
     (),
-    ("just", "barely", "lige", "nylig", "fyldt", "knap", "turned"),
+    ("just", "barely", "lige", "nylig", "nyfyldt", "fyldt", "knap", "turned"),
 )
 # Form 2 opens with "i'm", "im", "i am", "jeg er", "am", "only" or "kun", each followed by whitespace; read on
 # the lower-cased text. Why a regex: "i" and "am" stand everywhere ("i byen", "same"), and trying the form at
@@ -107,7 +107,8 @@ _NOT_AGE_BEFORE = (r"(?:\w*(?:gade|vej|allé|alle|stræde|straede|plads|torv|str
                    r"uge|kl|tlf|tel|mob|sms|ring|call|text|txt|phone|nummer|number|id|postnr|zip)")
 _AGE_WEAK = (
     re.compile(r"\((?P<n>\d{2})\)"),
-    re.compile(rf"(?:^|(?<!\d)[,|–—\-:]|\s-\s)\s*(?P<n>\d{{2}})\s*(?:[,|–—)!.{_EMOJI}]|$|\s-\s|\s(?:only|kun)\b)", re.M),
+    re.compile(rf"(?:^|(?<!\d)[,|–—\-:]|\s-\s)\s*(?P<n>\d{{2}})\s*"
+               rf"(?:[,|–—)!.{_EMOJI}]|$|\s-\s|\s(?:only|kun)\b)", re.M),
     re.compile(rf"^\s*[A-ZÆØÅ][a-zæøåé]{{2,14}}\s+(?P<n>\d{{2}})(?![\w.,+])(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d))"),
     # "Sweet Mei 21 – Nørrebro", "jeg er Andreea 23.", "Sofia 22 from Moldova", "julia 24" on its own line: a
     # name (a capitalised word, or any word alone on its line) right before two digits that end there.
@@ -120,6 +121,13 @@ _AGE_THIRD = re.compile(rf"(?<![\w])(?!(?i:klokken|prisen|pris|price|it|det|der|
                         rf"nummer|number|adressen|address|height|højden|vægten|weight|size|str)\b)"
                         rf"(?:(?i:she|he|hun|han)|[A-ZÆØÅ][a-zæøåé]{{2,14}})\s+(?:is|er)\s+"
                         rf"(?:only\s+|kun\s+|just\s+)?{_N}(?![\w+:])(?!\s*(?i:{_NOT_AGE_UNITS}|,\d|\.\d|/|x|%))")
+
+# "pige på 19", "a girl of 19", "young girl, 16, new", "lady aged 25": the age of the one person an ad offers,
+# named by a noun for her (as strong as "I'm 19"; plural nouns name several persons and are left out).
+_AGE_NOUN = re.compile(rf"(?<![\w])(?i:pige|pigen|tøs|tøsen|kvinde|kvinden|dame|damen|girl|lady|woman|babe|teen)"
+                       rf"(?:\s+(?i:på|of|aged|age)\s+|\s*,\s*|\s*\(\s*){_N}(?![\w+:])"
+                       rf"(?!\s*(?i:{_NOT_AGE_UNITS}|,\d|\.\d|/|x|%))")
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -163,6 +171,10 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
             value = _age_value(m.group("n"))
             if value is not None and lo <= value <= hi:
                 out.append(Mention(value, m.start("n"), m.end("n"), source, True))
+    for m in _AGE_NOUN.finditer(text):
+        value = _age_value(m.group("n"))
+        if value is not None and lo <= value <= hi:
+            out.append(Mention(value, m.start("n"), m.end("n"), source, True))
     for rx in _AGE_WEAK:
         for m in rx.finditer(text[:4000]):
             value = int(m.group("n"))

@@ -117,8 +117,8 @@ DA_UNITS = {"en": 1, "et": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6,
 
 # Two-digit number words, as Danish and English ads spell a number in pairs ("otteogtyve tolv fireogtredive
 # seksoghalvtreds" = 28 12 34 56, "twelve", "twentyeight"). Whole tokens only; the phone reader joins
-# "twenty-eight" into one such token first. English bare tens ("thirty") are left out: "thirty 4" would read as
-# "304".
+# "twenty-eight" (and "thirty 4") into one such token first, so a bare tens word ("sixty, then ninety-one") is
+# left only where no unit follows it.
 _DA_TENS_ALL = {**DA_TENS, "halvfjerds": 70, "firs": 80, "halvfems": 90}
 _EN_TENS_ALL = {**EN_TENS, "seventy": 70, "eighty": 80, "ninety": 90}
 PAIR_WORDS: dict[str, str] = {
@@ -126,9 +126,12 @@ PAIR_WORDS: dict[str, str] = {
     **{f"{u}og{t}": str(n + DA_UNITS[u]) for t, n in _DA_TENS_ALL.items() for u in DA_UNITS if u != "et"},
     **{f"{t}{u}": str(n + EN_UNITS[u]) for t, n in _EN_TENS_ALL.items() for u in EN_UNITS
        if u not in ("oh", "zero", "for")},
+    **{w: str(n) for w, n in _EN_TENS_ALL.items()},
+    **{f"{t}{d}": str(n + d) for t, n in _EN_TENS_ALL.items() for d in range(1, 10)},  # "thirty 4", joined
 }
 # Pair words that are also everyday words ("ten minutes", "ti", Spanish "tres"): read only beside other digits.
-AMBIGUOUS_PAIR_WORDS = frozenset({"ten", "ti", "tres"})
+AMBIGUOUS_PAIR_WORDS = frozenset({"ten", "ti", "tres", *_EN_TENS_ALL})
+EN_BARE_TENS = frozenset(_EN_TENS_ALL)
 
 
 @lru_cache(maxsize=65536)

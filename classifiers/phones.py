@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
-from collections.abc import Container
 from typing import Any
 
 import phonenumbers
@@ -24,6 +24,7 @@ from classifiers.normalize import (
     _FOLD_SPECIAL,
     AMBIGUOUS_PAIR_WORDS,
     AMBIGUOUS_WORDS,
+    EN_BARE_TENS,
     CleanText,
     clean,
     token_digits,
@@ -95,6 +96,7 @@ class _Group:
     bridged: bool  # joined to the previous group across filler words
     word_only: bool  # the token is a bare digit word such as "to" or "en"
     soft: bool  # a comma or filler words stand between this group and the previous one
+    tens: bool = False  # a bare English tens word ("sixty"): read only among other spelled groups
 
 
 _TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
@@ -196,8 +198,13 @@ def _possible_e164(candidate: str, region: str) -> str | None:
 
 def _phone_shaped(window: list[_Group]) -> bool:
     """The window is written as a phone, after an optional country code and with no filler words inside: digit
-    groups of 2-4 (or one group) without a bare ambiguous digit word ("to", "en"), or digits one by one."""
-    if any(g.soft or g.bridged for g in window[1:]):
+    groups of 2-4 (or one group) without a bare ambiguous digit word ("to", "en"), digits one by one, or every
+    group spelled in words."""
+    if any(g.bridged for g in window[1:]):
+        return False
+    if all(g.disguised for g in window):  # spoken in words ("twenty-five, zero-four, ..."): any grouping
+        return True
+    if any(g.soft for g in window[1:]):
         return False
     groups = window[1:] if len(window) > 1 and (window[0].plus or window[0].digits.startswith("00")
                                                  or window[0].digits in _country_codes()) else window
@@ -318,7 +325,7 @@ def _clusters(words: list[str]) -> list[tuple[int, int]]:
 
 # "twenty-eight", "thirty four": an English tens word and a unit word, read as one two-digit token.
 _EN_TENS_PAIR = re.compile(r"\b(?:twenty|thirty|fou?rty|fifty|sixty|seventy|eighty|ninety)[-‐ ]"
-                           r"(?:one|two|three|four|five|six|seven|eight|nine)\b", re.I)
+                           r"(?:one|two|three|four|five|six|seven|eight|nine|[1-9](?!\d))\b", re.I)
 
 
 class _Joined:
@@ -409,7 +416,8 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         tok_low = tok.lower()
         if read is None:
             if run:
-                if tok_low in _UNITS or len(filler) >= 3 or "\n\n" in gap:
+                unit = tok_low in _UNITS and not (tok_low == "x" and _digits_follow(tokens, k + 1, 2))
+                if unit or len(filler) >= 3 or "\n\n" in gap:
                     runs.append(run)
                     run, filler = [], []
                 else:
@@ -437,7 +445,7 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
             runs.append(run)
             run = []
         run.append(_Group(digits, s, e, disguised, plus, bool(run) and soft and bool(filler), word_only,
-                          soft and bool(run)))
+                          soft and bool(run), tok_low in EN_BARE_TENS))
         filler = []
         prev_end, prev_word = e, tok_low
     if run:
@@ -454,14 +462,18 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
         nxt_gap = text[e:n_start]
         if len(nxt_gap) <= 2 and "\n" not in nxt_gap and nxt.lower() in _UNITS:
             after = text[n_end:n_end + 2]
-            # "9 t.me/x" or "5 m/" is a link, not a unit
-            if not (len(after) == 2 and after[0] in "./" and after[1].isalnum()):
+            # "9 t.me/x" or "5 m/" is a link, not a unit; "2 9 x 6 1 x 4 0" uses x as a separator, not "times"
+            if not (len(after) == 2 and after[0] in "./" and after[1].isalnum()) and not (
+                    nxt in "xX" and _digits_follow(tokens, k + 2, 2)):
                 return True
     else:
         nxt_gap = text[e:e + 3]
     if _currency_sign(nxt_gap[:3]) or _currency_sign(gap[-2:]) or "#" in gap[-2:]:
         return True
     if prev_word in _ID_WORDS and len(gap) <= 3:
+        return True
+    # "siden 2019", "since 2015", "i 2023": a year after a word of time, not the first half of a number
+    if prev_word in _YEAR_BEFORE and gap.isspace() and _year(_tok) is not None:
         return True
     # "Annonce nr. 478580", "ad no 1234567", "ID-nr: 12345678": an ad number, not a phone
     if prev_word in _NUMBER_WORDS and k >= 2 and tokens[k - 2][2].lower() in _ID_WORDS and len(gap) <= 4:
@@ -482,6 +494,9 @@ def _size_after(tok: str, gap: str, prev_word: str, last_size: int | None) -> bo
     return 0 < int(tok) - last_size <= 6
 
 
+_YEAR_BEFORE = frozenset({"siden", "since", "i", "in", "anno", "fra", "from", "til", "until", "indtil", "før",
+                          "before", "efter", "after", "inden", "by", "år", "year", "sommer", "summer", "vinter",
+                          "winter", "foråret", "efteråret", "jul", "christmas", "ultimo", "primo", "medio"})
 _YEAR_JOINS = frozenset({"til", "to", "and", "og", "or", "eller", "until", "indtil"})
 _YEAR_GAP = re.compile(r"\s*[,\-–—/&]?\s*(?:(?:til|to|and|og|or|eller|until|indtil)\s+)?", re.I)
 
@@ -516,7 +531,7 @@ def _postcode(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, r
     A four-digit group that continues a number ("ring 2245 8713 Aarhus") is not one: only a group that starts
     a run, or follows the run across a comma, slash or line break, or after a whole number, is read as a post code.
     """
-    s, e, tok = tokens[k]
+    _s, e, tok = tokens[k]
     if len(tok) != 4 or not tok.isdigit() or tok[0] == "0" or k + 1 >= len(tokens) or tokens[k + 1] is None:
         return False
     n_start, _n_end, nxt = tokens[k + 1]
@@ -527,6 +542,12 @@ def _postcode(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, r
     if word not in places and word not in _POSTAL_LETTERS:
         return False
     return not run or not gap.isspace() or "\n" in gap or sum(len(g.digits) for g in run) >= 8
+
+
+def _digits_follow(tokens: list[tuple[int, int, str]], k: int, n: int) -> bool:
+    """True when the ``n`` tokens from ``k`` on all read as digits."""
+    return k + n <= len(tokens) and all(tokens[j] is not None and token_digits(tokens[j][2]) is not None
+                                        for j in range(k, k + n))
 
 
 def _currency_sign(s: str) -> bool:
@@ -544,6 +565,9 @@ def _obfuscated(groups: list[_Group], raw: str) -> bool:
 
 def _window_ok(window: list[_Group], digits: str) -> bool:
     if len(digits) < 7 or len(digits) > 16:
+        return False
+    # "sixty, then ninety-one, then twenty": a bare tens word joins only a number spoken in words
+    if any(g.tens for g in window) and not all(g.disguised for g in window):
         return False
     # A bare ambiguous word ("to", "en", "for") may sit at an edge only among other disguised groups.
     if window[0].word_only and not any(g.disguised for g in window[1:]):

@@ -180,6 +180,36 @@ def _looks_binary(text: str) -> bool:
     return control > max(len(sample) // 10, 16) or sample.count("\ufffd") > max(len(sample) // 20, 16)
 
 
+_NAMED_AGE = re.compile(r"(?:\(\s*\d{2}\s*\)|(?<![\w])(?!(?i:str|size|alder|age|bh|nr|no|tlf|tel|mob|sms|ring|call|"
+                        r"text|room|rum|top|week|uge|kl|id|cvr|fra|from|til)\b)[A-ZÆØÅ][a-zæøåé]{1,14},?\s\(?\d{2}(?![\d/:.,]\d))")
+
+
+def _several_ages(text: str, mentions: list[Mention]) -> tuple[int, int] | None:
+    """The span from the first named age to the first different one, when an ad names two or more persons' ages.
+
+    Why: a roster ("Today working: Nok (34), Ploy (29)", "Anja 28 / Kristel 24", "Mia (23), Vanessa (26)")
+    offers several persons without a word that says so; one person's age repeated ("Sofie (24) ... 24 år") is
+    one. Only ages written after a name or in brackets count: a weak age can be a piece of a phone or a size.
+    """
+    named = [m for m in mentions if _named_at(text, m)]
+    if len(named) < 2:
+        return None
+    ordered = sorted(named, key=lambda m: m.start)
+    first = ordered[0]
+    for m in ordered[1:]:
+        if m.value != first.value and m.start >= first.end and m.end - first.start <= 300:
+            return first.start, m.end
+    return None
+
+
+def _named_at(text: str, m: Mention) -> bool:
+    """True when a ``_NAMED_AGE`` match ends at this mention's number."""
+    for found in _NAMED_AGE.finditer(text, max(0, m.start - 18), min(len(text), m.end + 1)):
+        if found.end() in (m.end, m.end + 1):
+            return True
+    return False
+
+
 def _field_list(raw: Any) -> list[str]:
     if raw is None:
         return []
@@ -345,6 +375,13 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
             src, s, e = locate(os_, oe)
             out["age"] = int(chosen.value)  # type: ignore[call-overload]
             out["age_evidence"] = {"source": src, "start": s, "end": e, "text": combined[os_:oe]}
+        several = _several_ages(ct.text, mentions)
+        if several is not None:
+            os_, oe = ct.orig_span(*several)
+            src, s, e = locate(os_, oe)
+            indicator_hits.append({"code": "MULTIPLE_PERSONS", "indicator_id": "several_ages", "lexicon_id": "reader",
+                                   "lexicon_version": 1, "start": s, "end": e, "text": combined[os_:oe],
+                                   "source": src})
         minors = [m for m in strong if int(m.value) < 18]  # type: ignore[call-overload]
         if field_age is not None and field_age < 18:
             indicator_hits.append({"code": "UNDERAGE", "indicator_id": "age_under_18", "lexicon_id": "reader",

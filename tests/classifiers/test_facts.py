@@ -23,6 +23,9 @@ B = (12, 75)
     ("Victoria is 24, from Latvia", 24), ("She is 30 and speaks only Vietnamese", 30), ("Hun er 19 og sød", 19),
     ("Sweet Mei 21 – Nørrebro", 21), ("Hello skat, jeg er Andreea 23.", 23), ("Sofia 22 from Moldova", 22),
     ("julia 24\nno english", 24), ("Ruby here, 30 🙂", 30), ("Lucy, 18 only, very young", 18),
+    # session 6: the age of the one person named by a noun for her, "nyfyldt"
+    ("Vi har en ung pige på 19 i Frederikshavn", 19), ("A girl of 22 from Riga", 22), ("Lady (45) i Vejle", 45),
+    ("I have a young girl, 16, new and shy", 16), ("jeg er nyfyldt 18", 18),
 ])
 def test_age_forms(text: str, age: int) -> None:
     found = find_ages(text, source="text", bounds=B)
@@ -36,6 +39,7 @@ def test_age_forms(text: str, age: int) -> None:
     "Kun 17 km fra Aarhus", "only 17 km from Odense", "I am 15 minutes from the station", "kun 16 min fra byen",
     "only 12 days left", "jeg er her kun 14 dage", "only 17 € extra", "I'm 16 meters from the beach",
     "She is 15 minutes away", "Hun er 10 min fra stationen", "Klokken er 22 nu", "It is 22:00",
+    "pige på 160 cm", "pige på 2. sal", "Girl, 1500 kr", "lady of 55 kg",
 ])
 def test_no_false_age(text: str) -> None:
     assert [m for m in find_ages(text, source="text", bounds=B) if m.strong] == []
@@ -184,3 +188,20 @@ def test_positional_scans_equal_plain_on_demo_market() -> None:
         if ad.present(1):
             c = ad.content(1)
             _positional_equal(clean(f"{c.title}\n\n{c.body}").text)
+
+
+@pytest.mark.parametrize(("text", "several"), [
+    ("Today working:\n- Nok (34)\n- Ploy (29)\n- Mai (41)", True),
+    ("Now in Aalborg: Mia (23), Vanessa (26), Tanya (21).", True),
+    ("Bulgarian girls Maria 23 & Eli 21.", True),
+    ("Sofie (24) her. Jeg er 24 år og bor på Vesterbro.", False),  # one person's age, twice
+    ("Alder: 29 | Højde: 172 cm | Str: 38", False),  # a size after a label is no second age
+    ("Maja, 27 år. Ring på to otte – fem nul – 19 – 43", False),  # a piece of a phone is no second age
+])
+def test_a_roster_of_ages_is_several_persons(read_settings, resources, text: str, several: bool) -> None:
+    """Two or more different ages written after names or in brackets offer several persons (MULTIPLE_PERSONS)."""
+    r = read_ad("", text, {}, settings=read_settings, resources=resources)
+    found = [h for h in r.indicators if h["indicator_id"] == "several_ages"]
+    assert bool(found) == several, found
+    for h in found:
+        assert text[h["start"]:h["end"]] == h["text"]

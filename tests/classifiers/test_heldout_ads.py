@@ -5,10 +5,12 @@ saw the code, the lexicons, the training data, the demo site or the other ad set
 are read by whoever changes the reader). Its history (phones F1 / indicator macro-F1 / age / city):
 session-5 start 0.978 / 0.882 / 0.935 / 0.923; after phone-shaped numbers outside the library's allocated ranges,
 third-person and "Name NN" ages, ~80 more towns in the gazetteer, session-5 lexicon families and <nat> in the
-indicator model: 0.994 / 0.886 / 0.964 / 0.987.
+indicator model: 0.994 / 0.886 / 0.964 / 0.987; after session 6 (size/year/post-code fences, bare tens words,
+ages named by a noun, rosters of ages, lexicon families found on dev sets C and D): 0.994 / 0.898 / 0.971 / 0.987.
 tests/classifiers/dev_ads_a.yaml (160 ads by another blind author) was scored once while unseen (0.964 / 0.933 /
 0.928 / 0.994) and has since been read to find what the reader missed (now 0.994 / 0.961 / 1.000 / 0.994): it is a
-development set now.
+development set now. Sets C and D (session 6, two more blind authors; dev_ads_c.yaml, dev_ads_d.yaml) were
+scored once unseen (C 0.981 / 0.901 / 0.939 / 0.994, D 0.997 / 0.919 / 0.967 / 0.975) and are development sets too.
 The floors sit a little below the held-out scores; the issue's goals are phones >= 0.99, indicators >= 0.85
 rising to 0.90, age and city >= 0.95.
 """
@@ -23,6 +25,7 @@ from bench.heldout_ads import HELDOUT_ADS, load_ads, score
 from classifiers.evaluation import EvalReport
 
 DEV_ADS = Path(__file__).with_name("dev_ads_a.yaml")
+DEV_ADS_CD = [Path(__file__).with_name(f"dev_ads_{x}.yaml") for x in "cd"]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +34,7 @@ def held(read_settings) -> EvalReport:
 
 
 def test_files_are_well_formed() -> None:
-    for path in (HELDOUT_ADS, DEV_ADS):
+    for path in (HELDOUT_ADS, DEV_ADS, *DEV_ADS_CD):
         ads = load_ads(path)
         assert len(ads) == 160 and len({a["id"] for a in ads}) == 160
         assert all(set(a) >= {"id", "lang", "title", "text", "phones", "age", "city", "codes"} for a in ads)
@@ -45,10 +48,17 @@ def test_held_out_ads_phones_age_city(held: EvalReport) -> None:
 
 
 def test_held_out_ads_indicators(held: EvalReport) -> None:
-    assert held.macro_f1 >= 0.85, {c: round(p.f1, 3) for c, p in held.indicators.items()}
+    assert held.macro_f1 >= 0.88, {c: round(p.f1, 3) for c, p in held.indicators.items()}
 
 
 def test_dev_ads_stay_read(read_settings) -> None:
     rep = score(load_ads(DEV_ADS), read_settings)
     assert rep.phones.f1 >= 0.99 and rep.age_accuracy >= 0.98 and rep.city_accuracy >= 0.98, rep
     assert rep.macro_f1 >= 0.94, {c: round(p.f1, 3) for c, p in rep.indicators.items()}
+
+
+@pytest.mark.parametrize("path", DEV_ADS_CD, ids=lambda p: p.stem)
+def test_later_dev_ads_stay_read(read_settings, path: Path) -> None:
+    rep = score(load_ads(path), read_settings)
+    assert rep.phones.f1 >= 0.985 and rep.age_accuracy >= 0.96 and rep.city_accuracy >= 0.97, rep
+    assert rep.macro_f1 >= 0.92, {c: round(p.f1, 3) for c, p in rep.indicators.items()}

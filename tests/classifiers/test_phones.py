@@ -50,6 +50,11 @@ DK = "+4520123456"
     ("+234 803 123 4567", "+2348031234567", False),
     ("+46 70 123 45 67", "+46701234567", False),
     ("0049 170 1234567", "+491701234567", False),
+    # session 6, blind-written ads: bare English tens words in a number spoken in words, "x" as a separator
+    ("start with sixty, then ninety-one, then twenty, then fourteen", "+4560912014", True),
+    ("Booking: twenty-five, zero-four, thirty-eight, seventy-one", "+4525043871", True),
+    ("call thirty 4 fifty 6 seventy 8 ninety 1", "+4534567891", True),
+    ("Bookings: 2 9 x 6 1 x 4 0 x 7 5 (reception)", "+4529614075", True),
 ])
 def test_phone_cases(text: str, e164: str | None, obfuscated: bool | None) -> None:
     hits = find_phones(text, region="DK")
@@ -91,6 +96,9 @@ def test_no_false_phones(text: str) -> None:
     "Aktiv fra 2024 til 2025, og 2019, 2020, 2021",
     "Post nr 8000 Aarhus 8200",
     "Adresse: Vestergade 12, 8000 Aarhus C 8200 N",
+    "Har annonceret her siden 2019. Priser som i 2023.",
+    "2 x 30 min, 3 x 1 time",
+    "twenty girls, fifty euro, ninety minutes, 1500 kr",
 ])
 def test_sizes_years_and_post_codes_are_not_phones(text: str) -> None:
     """Lists of sizes after a size label, runs of consecutive years and post codes before a place name."""
