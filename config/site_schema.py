@@ -183,8 +183,19 @@ class AgeGate(StrictModel):
     follow: FieldSpec | None = Field(None, description="Link (href) that accepts the gate.")
     cookies: dict[str, str] = Field(default_factory=dict, description="Cookies that pass the gate.")
     click: str | None = Field(None, description="Browser pages: CSS of the accept button.")
+    submit: str | None = Field(None, description=(
+        "CSS of the form that accepts (often method=post, with hidden fields or a token): it is submitted as the "
+        "browser would submit it, hidden fields and the first submit button included."))
 
     _c = field_validator("detect", "follow", mode="before")(_coerce_field)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> AgeGate:
+        if not (self.follow or self.cookies or self.click or self.submit):
+            raise ValueError("age_gate needs a way past the gate: follow, submit, cookies or click")
+        if self.submit:
+            check_selector(self.submit)
+        return self
 
 
 class Politeness(StrictModel):

@@ -71,4 +71,8 @@ def assess_run(*, site: SiteDefinition, ads_parsed: int, filled: Counter[str], f
     if incomplete > max(1, 0.02 * rendered):
         messages.append(f"[E016] {incomplete} of {rendered} browser pages kept without the result of their actions "
                         f"(e.g. a revealed phone) after every retry: the site's own requests are failing")
+    gate_failed = int(stats.get("adwatch/age_gate_failed", 0))
+    if gate_failed:
+        messages.append(f"[E017] the age gate was shown {gate_failed} times but its form (age_gate.submit) was not "
+                        f"found on it: the gate page changed")
     return RunHealth("unhealthy" if messages else "ok", messages, coverage)

@@ -110,16 +110,20 @@ def _rl_header() -> str:
             '<a href="/rodelygte/regler">Regler</a></nav></header>')
 
 
-def rl_gate(next_path: str) -> Page:
-    """Age gate: a link and a GET form both lead to /rodelygte/alder?ok=1&next=..."""
+def rl_gate(next_path: str, token: str | None = None) -> Page:
+    """Age gate: a link and a GET form both lead to /rodelygte/alder?ok=1&next=...; with ``token`` only a POST
+    form carrying it does (no accepting link), as on sites whose gate is protected by a CSRF token."""
     nxt = escape(next_path, quote=True)
     from urllib.parse import quote
 
     q = quote(next_path, safe="")
+    link = "" if token else f'<a class="over18" href="/rodelygte/alder?ok=1&amp;next={q}">Jeg er over 18</a> '
+    method = "post" if token else "get"
+    hidden = f'<input type="hidden" name="token" value="{escape(token, quote=True)}">' if token else ""
     main = (f'<main class="aldersgraense"><h1>Kun for voksne</h1><p>Denne side indeholder annoncer for voksne.</p>'
-            f'<a class="over18" href="/rodelygte/alder?ok=1&amp;next={q}">Jeg er over 18</a> '
-            f'<a class="under18" href="https://www.google.dk/">Forlad siden</a>'
-            f'<form class="alder-form" method="get" action="/rodelygte/alder"><input type="hidden" name="ok" value="1">'
+            f'{link}<a class="under18" href="https://www.google.dk/">Forlad siden</a>'
+            f'<form class="alder-form" method="{method}" action="/rodelygte/alder">'
+            f'<input type="hidden" name="ok" value="1">{hidden}'
             f'<input type="hidden" name="next" value="{nxt}"><button type="submit">Jeg er over 18 – fortsæt</button>'
             f"</form></main>")
     return encode(html_page("Aldersbekræftelse – Rødelygte", "da", RL_CSS, main, header=_rl_header()))

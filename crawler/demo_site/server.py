@@ -62,7 +62,7 @@ class DemoSite:
 
     def __init__(self, corpus: Corpus, night: int = 1, host: str = "127.0.0.1", port: int = 0,
                  friction: bool = True, slow: bool = True, p503: float = 0.03, p429: float = 0.02,
-                 reveal_fail_first: bool = False) -> None:
+                 reveal_fail_first: bool = False, gate_post: bool = False) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("DemoSite only binds to 127.0.0.1")
         self.corpus, self.host, self.port = corpus, "127.0.0.1", port
@@ -70,6 +70,9 @@ class DemoSite:
         # Every "show number" request answers 429 the first time (per night and URL): the page's own script does
         # not retry, as on real sites, so the crawler must render the page again to get the number.
         self.reveal_fail_first = reveal_fail_first
+        # The age gate accepts only a POST of its form with the token the gate page gave (no accepting link), as
+        # sites with a CSRF-protected gate do: a crawler must submit the form, not guess a URL or a cookie.
+        self.gate_post = gate_post
         self.night = 1
         self.set_night(night)
         self._cache: dict[tuple[int, str], ly.Page] = {}
@@ -201,10 +204,9 @@ class DemoSite:
             nxt = query.get("next", ["/rodelygte/"])[0]
             if not nxt.startswith("/rodelygte/"):
                 nxt = "/rodelygte/"
-            if query.get("ok") == ["1"]:
-                return ly.Page(302, b"", headers={"Location": nxt, "Set-Cookie":
-                                                 f"{AGE_COOKIE}=1; Path=/rodelygte; SameSite=Lax"})
-            return ly.rl_gate(nxt)
+            if query.get("ok") == ["1"] and not self.gate_post:
+                return _gate_passed(nxt)
+            return ly.rl_gate(nxt, token=_gate_token(self.corpus.seed, nxt) if self.gate_post else None)
         cookies = SimpleCookie()
         with contextlib.suppress(Exception):  # malformed cookies are treated as absent
             cookies.load(cookie_header or "")
@@ -212,6 +214,19 @@ class DemoSite:
             return None
         target = path + (f"?{raw_query}" if raw_query else "")
         return ly.Page(302, b"", headers={"Location": f"/rodelygte/alder?next={quote(target, safe='')}"})
+
+    def handle_post(self, raw_path: str, body: bytes) -> ly.Page:
+        """Answer one POST: only the age gate's form (``gate_post``) accepts one; anything else is 405."""
+        parts = urlsplit(raw_path)
+        if not (self.gate_post and parts.path == "/rodelygte/alder"):
+            return ly.Page(405, b"<h1>405 Method Not Allowed</h1>", headers={"Allow": "GET, HEAD"})
+        form = parse_qs(body.decode("utf-8", "replace"))
+        nxt = form.get("next", ["/rodelygte/"])[0]
+        if not nxt.startswith("/rodelygte/"):
+            nxt = "/rodelygte/"
+        if form.get("ok") != ["1"] or form.get("token") != [_gate_token(self.corpus.seed, nxt)]:
+            return ly.Page(403, b"<h1>403 Forbidden</h1><p>Ugyldig formular.</p>")
+        return _gate_passed(nxt)
 
     def _ad(self, site: str, ext: str | int | None) -> Ad | None:
         try:
@@ -289,6 +304,15 @@ class DemoSite:
                        headers={"Cache-Control": "max-age=86400"})
 
 
+def _gate_passed(nxt: str) -> ly.Page:
+    return ly.Page(302, b"", headers={"Location": nxt, "Set-Cookie": f"{AGE_COOKIE}=1; Path=/rodelygte; SameSite=Lax"})
+
+
+def _gate_token(seed: int, nxt: str) -> str:
+    """The gate form's hidden token (stands in for a CSRF token): fixed per corpus and target page."""
+    return hashlib.sha256(f"gate:{seed}:{nxt}".encode()).hexdigest()[:16]
+
+
 class _Handler(BaseHTTPRequestHandler):
     site: DemoSite
     protocol_version = "HTTP/1.1"
@@ -322,6 +346,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self._respond(True)
+
+    def do_POST(self) -> None:
+        length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
+        body = self.rfile.read(length) if length > 0 else b""
+        self.site._enter()
+        try:
+            page = self.site.handle_post(self.path, body)
+        finally:
+            self.site._leave()
+        self.send_response(page.status)
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(page.body)))
+        for k, v in page.headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(page.body)
+        self.site._count(urlsplit(self.path).path, page.status)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging."""

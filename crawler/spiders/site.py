@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from parsel import Selector
-from scrapy import Request, Spider, signals
+from scrapy import FormRequest, Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import HtmlResponse, Response, TextResponse
@@ -114,9 +114,22 @@ class SiteSpider(Spider):
         meta = {**{k: v for k, v in response.meta.items()
                    if not k.startswith(_INTERNAL_META) and not k.startswith("playwright") and k != "rendered"},
                 "gate_tries": response.meta.get("gate_tries", 0) + 1, "original_url": original}
+        callback = self.parse_listing if meta.get("kind") == "listing" else self.parse_ad
+        if gate.submit and not follow:
+            # The form's own action and method (often POST, with hidden fields or a token), as a browser sends
+            # it; the site then redirects back to the page we wanted, or we ask for it once the cookie is set.
+            try:
+                form = FormRequest.from_response(response, formcss=gate.submit, callback=callback,
+                                                 errback=self.on_error, meta=meta, dont_filter=True,
+                                                 cookies=dict(gate.cookies))
+            except ValueError as exc:  # no such form on the gate page: the layout changed
+                self.logger.warning("[E017] age gate form %r not found on %s: %s", gate.submit, response.url, exc)
+                self.crawler.stats.inc_value("adwatch/age_gate_failed")
+                return None
+            self.crawler.stats.inc_value("adwatch/age_gate_passed")
+            return form
         self.crawler.stats.inc_value("adwatch/age_gate_passed")
         target = response.urljoin(follow) if follow else original
-        callback = self.parse_listing if meta.get("kind") == "listing" else self.parse_ad
         return Request(target, callback=callback, errback=self.on_error, meta=meta, dont_filter=True,
                        cookies=dict(gate.cookies))
 
@@ -288,6 +301,9 @@ class SiteSpider(Spider):
                 target = first_value(Selector(text=await page.content()), gate.follow)
                 if target:
                     await page.goto(page.url if target.startswith("#") else _join(page.url, target))
+            elif gate.submit:
+                async with page.expect_navigation(timeout=10_000):
+                    await page.eval_on_selector(gate.submit, "f => f.requestSubmit ? f.requestSubmit() : f.submit()")
             await page.wait_for_load_state("networkidle")
             if page.url != url:
                 await page.goto(url, wait_until="networkidle")

@@ -115,3 +115,15 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
     path.write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[C001\]"):
         load_site_file(path)
+
+
+def test_an_age_gate_needs_a_way_past_it(tmp_path: Path) -> None:
+    text = problems(tmp_path, age_gate={"detect": "main.gate"})
+    assert "[C010]" in text and "age_gate" in text and "follow, submit, cookies or click" in text
+    text = problems(tmp_path, age_gate={"detect": "main.gate", "submit": "form..x"})
+    assert "invalid selector" in text
+
+
+def test_an_age_gate_form_is_accepted(tmp_path: Path) -> None:
+    site = load_site_file(write(tmp_path, {**MINIMAL, "age_gate": {"detect": "main.gate", "submit": "form.ok"}}))
+    assert site.age_gate is not None and site.age_gate.submit == "form.ok"
