@@ -9,6 +9,7 @@ heart"). Hits keep the lexicon id and version, character offsets and the matched
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
@@ -124,6 +125,18 @@ def _negated(toks: _Tokens, start: int, neg: _NegSets, inside: Container[int] = 
     return False
 
 
+# A cue asked as a question and answered no ("Uden kondom? Aldrig.", "Duo? Sorry, I don't offer that.", "Are you
+# new in town?  A: No"): the writer rejects it. "No problem" / "no worries" after the question is a yes.
+_REJECTED = re.compile(r"[^.!?\n]{0,60}?\?[\s\"'”»)]*(?:[-–—:]\s*)?(?:(?:a|svar|answer)\s*[:.]\s*)?"
+                       r"(?:no|nope|never|nej|aldrig|nix|sorry|desværre|ikke\s+hos\s+mig|not\s+with\s+me)\b"
+                       r"(?!\s*(?:problem|problemo|worries|issue|limits|grænser))", re.I)
+
+
+def rejected_question(text: str, end: int) -> bool:
+    """True when the cue ending at ``end`` sits in a question the writer answers with no."""
+    return bool(_REJECTED.match(text, end))
+
+
 def find_indicators(doc: Doc, reader: ReaderNLP, text: str | None = None) -> list[IndicatorHit]:
     """find_indicators (list[IndicatorHit]): surviving hits in ``doc`` order, one per (indicator, span).
 
@@ -155,6 +168,8 @@ def find_indicators(doc: Doc, reader: ReaderNLP, text: str | None = None) -> lis
             if verdict:
                 continue
         start, end = toks.span(s, e)
+        if "?" in toks.text and rejected_question(toks.text, end):
+            continue
         spans[(start, end, key)] = (lexicon, ind)
     # One hit per (indicator, span); keep the longest of overlapping hits of the same indicator.
     out: list[IndicatorHit] = []

@@ -32,7 +32,7 @@ from classifiers.facts import (
     parse_age_field,
 )
 from classifiers.indicator_model import MODEL_ID, IndicatorModel, load_model
-from classifiers.indicators import find_indicators
+from classifiers.indicators import find_indicators, rejected_question
 from classifiers.language import detect_language
 from classifiers.nlp import build_nlp
 from classifiers.normalize import clean, lowered
@@ -350,6 +350,9 @@ def read_ad(title: Any, text: Any, raw_fields: Mapping[str, Any] | None = None, 
                 if any(c == code and hs < me and ms < he for c, hs, he in rule_spans):
                     continue  # the lexicon already names the words, with tighter evidence
                 os_, oe = ct.orig_span(ms, me)
+                q = combined.find("?", os_, oe + 1)
+                if q >= 0 and rejected_question(combined, q):
+                    continue  # "Uden kondom? Aldrig.": the sentence asks the cue and answers no
                 src, s, e = locate(os_, oe)
                 indicator_hits.append({"code": code, "indicator_id": f"model_{code.lower()}", "lexicon_id": MODEL_ID,
                                        "lexicon_version": res.model.version, "start": s, "end": e,

@@ -11,6 +11,8 @@ tests/classifiers/dev_ads_a.yaml (160 ads by another blind author) was scored on
 0.928 / 0.994) and has since been read to find what the reader missed (now 0.994 / 0.961 / 1.000 / 0.994): it is a
 development set now. Sets C and D (session 6, two more blind authors; dev_ads_c.yaml, dev_ads_d.yaml) were
 scored once unseen (C 0.981 / 0.901 / 0.939 / 0.994, D 0.997 / 0.919 / 0.967 / 0.975) and are development sets too.
+tests/classifiers/heldout_ads_e.yaml (session 6, a fifth blind author) is held out like B: first scored with the
+session-6 reader at 0.985 / 0.954 / 0.990 / 0.988.
 The floors sit a little below the held-out scores; the issue's goals are phones >= 0.99, indicators >= 0.85
 rising to 0.90, age and city >= 0.95.
 """
@@ -26,6 +28,7 @@ from classifiers.evaluation import EvalReport
 
 DEV_ADS = Path(__file__).with_name("dev_ads_a.yaml")
 DEV_ADS_CD = [Path(__file__).with_name(f"dev_ads_{x}.yaml") for x in "cd"]
+HELDOUT_E = Path(__file__).with_name("heldout_ads_e.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +37,7 @@ def held(read_settings) -> EvalReport:
 
 
 def test_files_are_well_formed() -> None:
-    for path in (HELDOUT_ADS, DEV_ADS, *DEV_ADS_CD):
+    for path in (HELDOUT_ADS, DEV_ADS, *DEV_ADS_CD, HELDOUT_E):
         ads = load_ads(path)
         assert len(ads) == 160 and len({a["id"] for a in ads}) == 160
         assert all(set(a) >= {"id", "lang", "title", "text", "phones", "age", "city", "codes"} for a in ads)
@@ -61,4 +64,11 @@ def test_dev_ads_stay_read(read_settings) -> None:
 def test_later_dev_ads_stay_read(read_settings, path: Path) -> None:
     rep = score(load_ads(path), read_settings)
     assert rep.phones.f1 >= 0.985 and rep.age_accuracy >= 0.96 and rep.city_accuracy >= 0.97, rep
+    assert rep.macro_f1 >= 0.92, {c: round(p.f1, 3) for c, p in rep.indicators.items()}
+
+
+def test_held_out_set_e(read_settings) -> None:
+    rep = score(load_ads(HELDOUT_E), read_settings)
+    assert rep.phones.precision >= 0.99 and rep.phones.f1 >= 0.975, rep.phones
+    assert rep.age_accuracy >= 0.97 and rep.city_accuracy >= 0.97, rep
     assert rep.macro_f1 >= 0.92, {c: round(p.f1, 3) for c, p in rep.indicators.items()}
