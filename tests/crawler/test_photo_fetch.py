@@ -1,4 +1,5 @@
-"""Photos over the shared session (``crawler.photo_fetch``) keep every rule of a Scrapy photo request.
+"""Photos outside Scrapy's request path (``crawler.photo_fetch``, over libcurl or the aiohttp session) keep every
+rule of a Scrapy photo request.
 
 One real ``adwatch crawl`` of the bundled NightList board over HTTP, with a few of its photo URLs answering
 the way hostile or unusual sites do: a photo robots.txt forbids, one redirecting off-site, one redirecting
@@ -174,17 +175,20 @@ def _photo_rows(db_url: str) -> tuple[set[str], dict[str, str]]:
         engine.dispose()
 
 
-def test_photo_fetch_keeps_every_rule(sqlite_url: str, corpus: Corpus, tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["curl", "session"])
+def test_photo_fetch_keeps_every_rule(sqlite_url: str, corpus: Corpus, tmp_path: Path, transport: str) -> None:
+    """Both transports: libcurl in worker threads (the default) and the shared aiohttp session."""
     config = site_config_dir(tmp_path, "demo_nightlist", _plain)
     with TrickySite(corpus) as site:
         site.pick_photos()
         site.reset_stats()
         run_crawl("demo_nightlist", site.base_url + "/nightlist/", db_url=sqlite_url, data_dir=tmp_path / "d",
-                  config_dir=config, extra_env={"ADWATCH_PHOTO_MAX_BYTES": str(MAX_BYTES)})
+                  config_dir=config, extra_env={"ADWATCH_PHOTO_MAX_BYTES": str(MAX_BYTES),
+                                                "ADWATCH_PHOTO_FETCH": transport})
         stats = site.stats()
     (run,) = read_runs(sqlite_url, "demo_nightlist")
     assert run.status == "finished"
-    assert run.stats["adwatch/photo_fetch"] == "session"
+    assert run.stats["adwatch/photo_fetch"] == transport
     stored, failed = _photo_rows(sqlite_url)
     media = sum(n for path, n in stats["by_path"].items() if path.startswith("/media/"))
     assert media > 50 and len(stored) > 50, "the crawl should have fetched and stored the ads' photos"
