@@ -47,8 +47,9 @@ class AppSettings(BaseSettings):
     photo_max_bytes: int = Field(default=8_000_000, ge=1_000)
     photo_max_pixels: int = Field(default=40_000_000, ge=10_000)
     photos_per_ad: int = Field(default=12, ge=0)
-    photo_fetch: Literal["session", "scrapy"] = Field(
-        default="session", description="Photo bytes over one shared aiohttp session, or a Scrapy request each.")
+    photo_fetch: Literal["curl", "session", "scrapy"] = Field(
+        default="curl", description="Photo bytes by libcurl (one multi handle on the crawl's event loop), over one "
+        "shared aiohttp session, or a Scrapy request each.")
     read_jobs: int = Field(default=0, ge=0, description="Reading processes (0: one per core, from 2,000 waiting ads).")
     redis_url: str | None = Field(default=None, description="Optional shared queue (scrapy-redis).")
     log_level: str = "INFO"

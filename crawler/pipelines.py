@@ -150,11 +150,13 @@ class PhotoPipeline(FilesPipeline):
 
     def open_spider(self) -> None:
         super().open_spider()
-        # Photo bytes over one shared aiohttp session (crawler/photo_fetch.py) unless the crawl is not on
+        # Photo bytes outside Scrapy's request path (crawler/photo_fetch.py) unless the crawl is not on
         # asyncio + PoliteDownloader, or ADWATCH_PHOTO_FETCH = "scrapy" (a Scrapy Request per photo).
-        mode = self.crawler.settings.get("ADWATCH_PHOTO_FETCH", "session")
-        self.fetcher = PhotoFetcher(self.crawler) if mode == "session" and fetcher_usable(self.crawler) else None
-        self.crawler.stats.set_value("adwatch/photo_fetch", "session" if self.fetcher else "scrapy")
+        # "curl" (default): libcurl's multi handle on the loop (crawler/photo_curl.py); "session": aiohttp.
+        mode = self.crawler.settings.get("ADWATCH_PHOTO_FETCH", "curl")
+        usable = mode in ("curl", "session") and fetcher_usable(self.crawler)
+        self.fetcher = PhotoFetcher(self.crawler, transport=mode) if usable else None
+        self.crawler.stats.set_value("adwatch/photo_fetch", mode if self.fetcher else "scrapy")
 
     async def close_spider(self) -> None:
         if self.fetcher is not None:

@@ -1,4 +1,5 @@
-"""Photos over the shared session (``crawler.photo_fetch``) keep every rule of a Scrapy photo request.
+"""Photos outside Scrapy's request path (``crawler.photo_fetch``, over libcurl or the aiohttp session) keep every
+rule of a Scrapy photo request.
 
 One real ``adwatch crawl`` of the bundled NightList board over HTTP, with a few of its photo URLs answering
 the way hostile or unusual sites do: a photo robots.txt forbids, one redirecting off-site, one redirecting
@@ -32,7 +33,7 @@ from tests.crawler.conftest import read_runs, run_crawl, site_config_dir
 pytestmark = pytest.mark.slow
 
 KINDS = ("robots", "offsite-redirect", "onsite-redirect", "too-big", "too-big-chunked", "flaky", "needs-cookie",
-         "slow")
+         "slow", "rate-limited")
 MAX_BYTES = 200_000
 CONCURRENCY = 3
 OFFSITE_TARGET = "/media/offsite-target.jpg"
@@ -47,6 +48,7 @@ class TrickySite(DemoSite):
         self.cookies: dict[str, list[str | None]] = {}  # photo path -> Cookie headers received
         self.hosts: list[str] = []  # Host headers of every request
         self._calls: dict[str, int] = {}
+        self.arrivals: dict[str, list[float]] = {}  # photo path -> monotonic arrival times
         self._tricks = threading.Lock()
 
     def pick_photos(self) -> None:
@@ -83,6 +85,7 @@ class TrickySite(DemoSite):
             with self._tricks:
                 self.cookies.setdefault(path, []).append(cookie_header)
                 self._calls[path] = self._calls.get(path, 0) + 1
+                self.arrivals.setdefault(path, []).append(time.monotonic())
                 first = self._calls[path] == 1
         if path == "/robots.txt" and self.special:
             return ly.Page(200, f"{ROBOTS}Disallow: {self.path_of('robots')}\n".encode(), "text/plain")
@@ -98,6 +101,8 @@ class TrickySite(DemoSite):
             return ly.Page(200, b"\xff\xd8\xff\xe0" + bytes(MAX_BYTES + 1000), "image/jpeg")
         if kind == "flaky" and first:
             return ly.Page(503, b"busy", headers={"Retry-After": "0"})
+        if kind == "rate-limited" and first:
+            return ly.Page(429, b"slow down", headers={"Retry-After": "1"})
         if kind == "needs-cookie" and "nl_session=ok" not in (cookie_header or ""):
             return ly.Page(403, b"no session", "text/plain")
         return super().handle(raw_path, cookie_header)
@@ -174,17 +179,20 @@ def _photo_rows(db_url: str) -> tuple[set[str], dict[str, str]]:
         engine.dispose()
 
 
-def test_photo_fetch_keeps_every_rule(sqlite_url: str, corpus: Corpus, tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["curl", "session"])
+def test_photo_fetch_keeps_every_rule(sqlite_url: str, corpus: Corpus, tmp_path: Path, transport: str) -> None:
+    """Both transports: libcurl in worker threads (the default) and the shared aiohttp session."""
     config = site_config_dir(tmp_path, "demo_nightlist", _plain)
     with TrickySite(corpus) as site:
         site.pick_photos()
         site.reset_stats()
         run_crawl("demo_nightlist", site.base_url + "/nightlist/", db_url=sqlite_url, data_dir=tmp_path / "d",
-                  config_dir=config, extra_env={"ADWATCH_PHOTO_MAX_BYTES": str(MAX_BYTES)})
+                  config_dir=config, extra_env={"ADWATCH_PHOTO_MAX_BYTES": str(MAX_BYTES),
+                                                "ADWATCH_PHOTO_FETCH": transport})
         stats = site.stats()
     (run,) = read_runs(sqlite_url, "demo_nightlist")
     assert run.status == "finished"
-    assert run.stats["adwatch/photo_fetch"] == "session"
+    assert run.stats["adwatch/photo_fetch"] == transport
     stored, failed = _photo_rows(sqlite_url)
     media = sum(n for path, n in stats["by_path"].items() if path.startswith("/media/"))
     assert media > 50 and len(stored) > 50, "the crawl should have fetched and stored the ads' photos"
@@ -208,7 +216,11 @@ def test_photo_fetch_keeps_every_rule(sqlite_url: str, corpus: Corpus, tmp_path:
     # Retries: 503 then success.
     flaky = site.path_of("flaky")
     assert site.calls(flaky) == 2 and flaky in stored
-    assert run.stats.get("retry/count", 0) >= 1
+    assert run.stats.get("retry/count", 0) >= 2
+    # 429 with Retry-After: 1 s: asked again no sooner, then stored.
+    limited = site.path_of("rate-limited")
+    first_try, second_try = site.arrivals[limited]
+    assert limited in stored and second_try - first_try >= 0.95, site.arrivals[limited]
     # Cookies: the listing's Set-Cookie is sent with photo requests.
     cookie = site.path_of("needs-cookie")
     assert cookie in stored and all("nl_session=ok" in (c or "") for c in site.cookies[cookie])

@@ -41,6 +41,6 @@ def test_photo_bursts_stay_within_site_concurrency(
     (run,) = read_runs(sqlite_url, "demo_nightlist")
     assert stats["max_in_flight"] <= concurrency, stats["max_in_flight"]
     assert run.stats["adwatch/peak_in_flight"] <= concurrency  # the crawler's own count, photos included
-    assert run.stats["adwatch/photo_fetch"] == "session"
+    assert run.stats["adwatch/photo_fetch"] == "curl"
     assert run.status == "finished"
     assert len(read_ads(sqlite_url, "demo_nightlist")) >= 0.99 * len(truth_ads(corpus, "demo_nightlist", 1))
