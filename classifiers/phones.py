@@ -657,6 +657,40 @@ def _url_numbers(ct: CleanText, original: str, region: str, source: str) -> list
     return hits
 
 
+# A number told in steps: "Mit nr starter med 61, så kommer 27, derefter 90, og det slutter med 48", "my number
+# starts with 22, then 45, then 87 and ends with 13". The filler words between the groups are too many for a run.
+_NARRATED = re.compile(r"\b(?:start(?:s|er)?\s+(?:with|med)|begins?\s+with|begynder\s+med"
+                       r"|first\s+(?:digits?|part)\s+(?:is|are)|første\s+(?:cifre|del)\s+(?:er|:))\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n\s*\n")
+
+
+def _narrated_numbers(ct: CleanText, original: str, region: str, source: str) -> list[PhoneHit]:
+    """Numbers told in steps after "starts with" / "starter med", up to the end of the sentence."""
+    hits: list[PhoneHit] = []
+    text = ct.text
+    for m in _NARRATED.finditer(text):
+        end = _SENTENCE_END.search(text, m.end())
+        stop = min(end.start() if end else len(text), m.end() + 200)
+        found: list[Any] = list(_TOKEN.finditer(text, m.end(), stop))
+        found = _join_tens(text, found) or found
+        groups: list[tuple[int, int, str]] = []
+        for k, t in enumerate(found):
+            read = token_digits(t.group())
+            unit = k + 1 < len(found) and found[k + 1].group().lower() in _UNITS
+            if read is not None and not unit and t.group().lower() not in AMBIGUOUS_WORDS:
+                groups.append((t.start(), t.end(), read[0]))
+        if len(groups) < 2:
+            continue
+        digits = "".join(g[2] for g in groups)
+        if not 7 <= len(digits) <= 16:
+            continue
+        e164 = parse_number(digits, plus=False, region=region) or _possible_e164(digits, region)
+        if e164:
+            os_, oe = ct.orig_span(groups[0][0], groups[-1][1])
+            hits.append(PhoneHit(e164, original[os_:oe], os_, oe, True, source))
+    return hits
+
+
 def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText | None = None,
                 places: Container[str] | None = None) -> list[PhoneHit]:
     """find_phones (list[PhoneHit]): every valid number in ``text``, de-obfuscated, in order, deduplicated.
@@ -675,6 +709,10 @@ def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText |
     for run in _groups(ct.text, places if places is not None else _POSTAL_LETTERS):
         for hit in _from_run(run, ct, text, region, source):
             if not covered or not any(a <= hit.start < b or hit.start <= a < hit.end for a, b in covered):
+                hits.append(hit)
+    if ("med" in low or "with" in low or "first" in low) and _NARRATED.search(ct.text):
+        for hit in _narrated_numbers(ct, text, region, source):
+            if not any(h.e164 == hit.e164 or (h.start < hit.end and hit.start < h.end) for h in hits):
                 hits.append(hit)
     hits.sort(key=lambda h: h.start)
     return hits

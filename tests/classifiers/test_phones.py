@@ -55,6 +55,9 @@ DK = "+4520123456"
     ("Booking: twenty-five, zero-four, thirty-eight, seventy-one", "+4525043871", True),
     ("call thirty 4 fifty 6 seventy 8 ninety 1", "+4534567891", True),
     ("Bookings: 2 9 x 6 1 x 4 0 x 7 5 (reception)", "+4529614075", True),
+    # a number told in steps, with more filler words between the groups than a run allows
+    ("Mit nr starter med 61, så kommer 27, derefter 90, og det slutter med 48.", "+4561279048", True),
+    ("My number starts with 22, then 45, then 87 and ends with 13", "+4522458713", True),
 ])
 def test_phone_cases(text: str, e164: str | None, obfuscated: bool | None) -> None:
     hits = find_phones(text, region="DK")
@@ -99,6 +102,8 @@ def test_no_false_phones(text: str) -> None:
     "Har annonceret her siden 2019. Priser som i 2023.",
     "2 x 30 min, 3 x 1 time",
     "twenty girls, fifty euro, ninety minutes, 1500 kr",
+    "Prices start with 1500 kr for 1 hour and 2500 for 2 hours.",
+    "Jeg starter med 30 min massage, derefter 60 min.",
 ])
 def test_sizes_years_and_post_codes_are_not_phones(text: str) -> None:
     """Lists of sizes after a size label, runs of consecutive years and post codes before a place name."""
