@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_site import DemoSite, build_corpus
+from crawler.demo_site import Corpus, DemoSite, build_corpus
 from tests.crawler.conftest import read_ads, read_runs, run_crawl, site_config_dir, truth_ads
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]  # rodelygte opens Chromium for 'show number'
@@ -25,13 +25,18 @@ def _gate(how: dict) -> object:
     return edit
 
 
-def test_a_post_form_gate_is_passed_by_submitting_its_form(sqlite_url: str, tmp_path: Path) -> None:
-    corpus = build_corpus(seed=7, n_ads=60, n_nights=1)
-    config = site_config_dir(tmp_path, "demo_rodelygte", _gate({"submit": "form.alder-form"}))
+def _crawl_post_gate(sqlite_url: str, tmp_path: Path, corpus: Corpus, form_css: str) -> int:
+    """Crawl the demo board behind its POST-only gate with ``age_gate.submit``; returns the gate's request count."""
+    config = site_config_dir(tmp_path, "demo_rodelygte", _gate({"submit": form_css}))
     with DemoSite(corpus, night=1, friction=False, slow=False, gate_post=True) as site:
         run_crawl("demo_rodelygte", site.base_url + "/rodelygte/", db_url=sqlite_url, data_dir=tmp_path / "data",
                   config_dir=config)
-        posts = site.stats()["by_path"].get("/rodelygte/alder", 0)
+        return site.stats()["by_path"].get("/rodelygte/alder", 0)
+
+
+def test_a_post_form_gate_is_passed_by_submitting_its_form(sqlite_url: str, tmp_path: Path) -> None:
+    corpus = build_corpus(seed=7, n_ads=60, n_nights=1)
+    posts = _crawl_post_gate(sqlite_url, tmp_path, corpus, "form.alder-form")
     truth, ads = truth_ads(corpus, "demo_rodelygte", 1), read_ads(sqlite_url, "demo_rodelygte")
     assert truth and sum(ext in ads for ext in truth) >= 0.99 * len(truth)
     (run,) = read_runs(sqlite_url, "demo_rodelygte")
@@ -42,11 +47,7 @@ def test_a_post_form_gate_is_passed_by_submitting_its_form(sqlite_url: str, tmp_
 
 def test_a_gate_whose_form_is_gone_makes_the_run_unhealthy(sqlite_url: str, tmp_path: Path) -> None:
     """A wrong form selector (the gate page changed) is reported, not a silent empty crawl."""
-    corpus = build_corpus(seed=7, n_ads=20, n_nights=1)
-    config = site_config_dir(tmp_path, "demo_rodelygte", _gate({"submit": "form.no-such-form"}))
-    with DemoSite(corpus, night=1, friction=False, slow=False, gate_post=True) as site:
-        run_crawl("demo_rodelygte", site.base_url + "/rodelygte/", db_url=sqlite_url, data_dir=tmp_path / "data",
-                  config_dir=config)
+    _crawl_post_gate(sqlite_url, tmp_path, build_corpus(seed=7, n_ads=20, n_nights=1), "form.no-such-form")
     assert read_ads(sqlite_url, "demo_rodelygte") == {}
     (run,) = read_runs(sqlite_url, "demo_rodelygte")
     assert run.health == "unhealthy" and any("[E017]" in m for m in run.health_messages), run.health_messages
