@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from form2request import form2request
 from parsel import Selector
-from scrapy import FormRequest, Request, Spider, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import HtmlResponse, Response, TextResponse
@@ -118,16 +119,14 @@ class SiteSpider(Spider):
         if gate.submit and not follow:
             # The form's own action and method (often POST, with hidden fields or a token), as a browser sends
             # it; the site then redirects back to the page we wanted, or we ask for it once the cookie is set.
-            try:
-                form = FormRequest.from_response(response, formcss=gate.submit, callback=callback,
-                                                 errback=self.on_error, meta=meta, dont_filter=True,
-                                                 cookies=dict(gate.cookies))
-            except ValueError as exc:  # no such form on the gate page: the layout changed
-                self.logger.warning("[E017] age gate form %r not found on %s: %s", gate.submit, response.url, exc)
+            forms = response.css(gate.submit)
+            if not forms or forms[0].root.tag != "form":  # no such form on the gate page: the layout changed
+                self.logger.warning("[E017] age gate form %r not found on %s", gate.submit, response.url)
                 self.crawler.stats.inc_value("adwatch/age_gate_failed")
                 return None
             self.crawler.stats.inc_value("adwatch/age_gate_passed")
-            return form
+            return form2request(forms[0]).to_scrapy(callback=callback, errback=self.on_error, meta=meta,
+                                                     dont_filter=True, cookies=dict(gate.cookies))
         self.crawler.stats.inc_value("adwatch/age_gate_passed")
         target = response.urljoin(follow) if follow else original
         return Request(target, callback=callback, errback=self.on_error, meta=meta, dont_filter=True,
