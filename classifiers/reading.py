@@ -181,25 +181,31 @@ def read_batch(items: Sequence[tuple[Any, Any, Mapping[str, Any] | None]], *, le
         ad.spent += t1 - t0
         t0 = t1
         ads.append(ad)
-    for name, fn, needs_words in STEPS:
-        skip = {"step": name, "reason": f"[E203] per-ad time limit {limit}s reached"}
-        t0 = time.thread_time()
+    for name, passes, needs_words in STEPS:
+        live = []  # the ads this step reads: those with words when it needs them, within their time limit
         for ad in ads:
             if needs_words and not (ad.read_text or ad.title_s.strip()):
                 continue
             if ad.spent > limit:
-                ad.out["skipped"].append(dict(skip))
+                ad.out["skipped"].append({"step": name, "reason": f"[E203] per-ad time limit {limit}s reached"})
                 continue
-            try:
-                fn(ad, res, region)
-            except Exception as exc:  # one extractor's failure must not lose the others' results
-                log.exception("[E204] %s failed", name)
-                ad.out["errors"].append({"step": name, "error": f"[E204] {type(exc).__name__}: {exc}"[:500]})
-            t1 = time.thread_time()
-            ad.spent += t1 - t0
-            if clock is not None:
-                clock[name] = clock.get(name, 0.0) + t1 - t0
-            t0 = t1
+            live.append(ad)
+        for fn in passes:
+            ok = []
+            t0 = time.thread_time()
+            for ad in live:
+                try:
+                    fn(ad, res, region)
+                    ok.append(ad)
+                except Exception as exc:  # one extractor's failure must not lose the others' results
+                    log.exception("[E204] %s failed", name)
+                    ad.out["errors"].append({"step": name, "error": f"[E204] {type(exc).__name__}: {exc}"[:500]})
+                t1 = time.thread_time()
+                ad.spent += t1 - t0
+                if clock is not None:
+                    clock[name] = clock.get(name, 0.0) + t1 - t0
+                t0 = t1
+            live = ok
     out = []
     t0 = time.thread_time()
     for ad in ads:

@@ -66,7 +66,7 @@ class AdState:
     """
 
     __slots__ = ("boundary", "combined", "ct", "indicator_hits", "key", "out", "phone_hits", "raw", "read_text",
-                 "spent", "text_s", "title_s")
+                 "rule_spans", "spent", "text_s", "title_s")
 
     def __init__(self, title_s: str, text_s: str, raw: dict[str, Any], out: dict[str, Any], read_text: bool,
                  ct: CleanText, key: Lowered) -> None:
@@ -76,6 +76,7 @@ class AdState:
         self.ct, self.key = ct, key
         self.phone_hits: list[PhoneHit] = []
         self.indicator_hits: list[dict[str, Any]] = []
+        self.rule_spans: list[tuple[str, int, int]] = []  # (code, start, end) of the lexicons' hits
         self.spent = 0.0
 
     def locate(self, start: int, end: int) -> tuple[str, int, int]:
@@ -148,11 +149,12 @@ def do_language(a: AdState, res: Resources, region: str) -> None:
                                         max_chars=lc.max_chars)
 
 
-def do_indicators(a: AdState, res: Resources, region: str) -> None:
+def do_rules(a: AdState, res: Resources, region: str) -> None:
+    """The indicators step, first pass: the lexicons' hits (rule spans kept for the model pass)."""
     ct, combined = a.ct, a.combined
     reader = build_nlp(a.out.get("language", "xx"), res.lexicons, res.lexicons.key)
     doc = reader.nlp.make_doc(ct.text)
-    rule_spans = []
+    rule_spans = a.rule_spans = []
     for hit in find_indicators(doc, reader, ct.text):
         rule_spans.append((hit.code, hit.start, hit.end))
         os_, oe = ct.orig_span(hit.start, hit.end)
@@ -160,6 +162,11 @@ def do_indicators(a: AdState, res: Resources, region: str) -> None:
         d = hit.as_dict()
         d.update(start=s, end=e, text=combined[os_:oe], source=src)
         a.indicator_hits.append(d)
+
+
+def do_model(a: AdState, res: Resources, region: str) -> None:
+    """The indicators step, second pass: the indicator model's hits where no rule of the same code stands."""
+    ct, combined, rule_spans = a.ct, a.combined, a.rule_spans
     if res.model is not None:
         for code, ms, me, _p in res.model.hits(ct.text):
             if any(c == code and hs < me and ms < he for c, hs, he in rule_spans):
@@ -263,15 +270,16 @@ def do_people(a: AdState, res: Resources, region: str) -> None:
 
 
 Step = Callable[[AdState, "Resources", str], None]
-# (name, step, needs words): in this order for every ad; a step that needs words runs only when the ad has a
-# readable text or a non-blank title.
-STEPS: tuple[tuple[str, Step, bool], ...] = (
-    ("phones", do_phones, False),
-    ("contacts", do_contacts, False),
-    ("age", do_age, False),
-    ("place", do_place, False),
-    ("price", do_price, False),
-    ("language", do_language, True),
-    ("indicators", do_indicators, True),
-    ("people", do_people, True),
+# (name, passes, needs words): in this order for every ad. A step's passes run one after the other over the batch
+# (the lexicons, then the model: each keeps its own tables hot); a pass that raises ends the step for that ad, as
+# one function would. A step that needs words runs only when the ad has a readable text or a non-blank title.
+STEPS: tuple[tuple[str, tuple[Step, ...], bool], ...] = (
+    ("phones", (do_phones,), False),
+    ("contacts", (do_contacts,), False),
+    ("age", (do_age,), False),
+    ("place", (do_place,), False),
+    ("price", (do_price,), False),
+    ("language", (do_language,), True),
+    ("indicators", (do_rules, do_model), True),
+    ("people", (do_people,), True),
 )
