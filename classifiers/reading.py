@@ -1,6 +1,7 @@
-"""Reading one ad: contacts, facts and indicator hits with evidence. The public entry is ``read_ad``.
+"""Reading ads: contacts, facts and indicator hits with evidence. Public entries: ``read_ad`` (one ad) and
+``read_ads`` / ``read_batch`` (a batch, read step by step: the same readings, faster; ``reading_steps``).
 
-Why one pure function: the DB stage, the evaluation, ``adwatch config check`` and the tests all read
+Why pure functions: the DB stage, the evaluation, ``adwatch config check`` and the tests all read
 ads the same way, with no database. Every step is guarded: bad input or a bug in one extractor is
 recorded in ``errors``/``skipped`` with a code, and the other extractors still run. Codes: E201
 binary-looking text, E202 text cut, E203 time limit, E204 extractor error, E205 empty ad.
