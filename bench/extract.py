@@ -1,6 +1,7 @@
 """Reading throughput: ads/s on one core for ``read_ad`` and for the whole DB stage, on a synthetic corpus.
 
-Run: ``.venv/bin/python bench/extract.py [--ads 4000] [--stage [--jobs N]] [--steps]``. Prints the ratio against a
+Run: ``.venv/bin/python bench/extract.py [--ads 4000] [--stage [--jobs N]] [--steps]``. Prints ``read_ad`` one ad at a
+time, ``read_ads`` in batches of 500 (as the stage reads), and the ratio of each against a
 baseline measured in the same run (spaCy's blank Danish tokenizer alone on the same texts), so numbers from
 different machines can be compared; ``--steps`` adds CPU µs per ad of each ``read_ad`` step. Every timed pass
 starts with an empty phone-number cache (``cold_numbers``). Goal: >= 2,000 ads/s/core for the reading stage.
@@ -77,8 +78,25 @@ def bench_read(ads: list[tuple[str, str, dict[str, object]]], settings: AppSetti
     return len(ads) / (time.process_time() - t0)
 
 
-def bench_steps(ads: list[tuple[str, str, dict[str, object]]], settings: AppSettings) -> dict[str, float]:
-    """bench_steps: CPU µs per ad of each ``read_ad`` step, and ``other`` (cleaning, the glue between steps)."""
+def bench_read_ads(ads: list[tuple[str, str, dict[str, object]]], settings: AppSettings, batch: int = 500) -> float:
+    """bench_read_ads: ads/s/core of ``read_ads`` in batches of ``batch`` (the stage's way of reading)."""
+    from classifiers.reading import read_ads
+
+    res = load_resources(settings)
+    read_ads(ads[:200], settings=settings, resources=res)  # warm caches
+    cold_numbers()
+    t0 = time.process_time()
+    for i in range(0, len(ads), batch):
+        read_ads(ads[i:i + batch], settings=settings, resources=res)
+    return len(ads) / (time.process_time() - t0)
+
+
+def bench_steps(ads: list[tuple[str, str, dict[str, object]]], settings: AppSettings,
+                batch: int = 0) -> dict[str, float]:
+    """bench_steps: CPU µs per ad of each ``read_ad`` step, and ``other`` (cleaning, the glue between steps).
+
+    batch > 0: of ``read_ads`` in batches of that many ads instead.
+    """
     from classifiers import reading
 
     res = load_resources(settings)
@@ -89,8 +107,12 @@ def bench_steps(ads: list[tuple[str, str, dict[str, object]]], settings: AppSett
     reading.STEP_SECONDS = clock
     try:
         t0 = time.process_time()
-        for title, text, raw in ads:
-            read_ad(title, text, raw, settings=settings, resources=res)
+        if batch > 0:
+            for i in range(0, len(ads), batch):
+                reading.read_ads(ads[i:i + batch], settings=settings, resources=res)
+        else:
+            for title, text, raw in ads:
+                read_ad(title, text, raw, settings=settings, resources=res)
         total = time.process_time() - t0
     finally:
         reading.STEP_SECONDS = None
@@ -162,9 +184,14 @@ def main() -> None:
     print(f"corpus: {len(ads)} synthetic ads, mean {mean_len:.0f} chars")
     print(f"baseline spaCy blank 'da' tokenizer only: {base:,.0f} ads/s/core")
     print(f"read_ad (all extractors):                 {read:,.0f} ads/s/core  (ratio to baseline {read / base:.3f})")
+    batched = max(bench_read_ads(ads, settings) for _ in range(args.repeat))
+    print(f"read_ads (batches of 500, as the stage):  {batched:,.0f} ads/s/core  (ratio to baseline "
+          f"{batched / base:.3f})")
     if args.steps:
         steps = bench_steps(ads, settings)
         print("read_ad steps (µs/ad): " + ", ".join(f"{k} {v:.0f}" for k, v in steps.items()))
+        steps = bench_steps(ads, settings, batch=500)
+        print("read_ads steps (µs/ad): " + ", ".join(f"{k} {v:.0f}" for k, v in steps.items()))
     if args.stage:
         stage = bench_stage(ads)
         print(f"reading stage incl. SQLite writes:        {stage:,.0f} ads/s/core  "

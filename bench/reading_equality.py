@@ -5,7 +5,8 @@ Run: ``PYTHONPATH=. .venv/bin/python bench/reading_equality.py dump /tmp/base.pk
 corpus (``bench.extract.make_corpus``) seeds 1 and 7 x 3,000 ads, and the demo market seed 23 with crawler fields
 and seed 11 without (2,500 ads each, ``bench.extract_eval.ad_inputs``): 11,000 ads. Every field of every
 reading (``AdReading.as_dict``: indicators with offsets, text and source) is compared, also by ``repr`` (types,
-float digits, order).
+float digits, order). ``--batch N`` reads through ``read_ads`` in batches of N ads (as the stage does) instead of
+``read_ad`` one by one; both must give the dumped readings.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from bench.extract import make_corpus
 from bench.extract_eval import ad_inputs
-from classifiers.reading import load_resources, read_ad
+from classifiers.reading import load_resources, read_ad, read_ads
 from config.settings import AppSettings
 
 
@@ -40,11 +41,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("mode", choices=("dump", "compare"))
     ap.add_argument("path")
+    ap.add_argument("--batch", type=int, default=0, help="read through read_ads in batches of this many ads")
     args = ap.parse_args()
     settings = AppSettings(env="test")
     res = load_resources(settings)
     t0 = time.process_time()
-    out = {k: read_ad(t, x, raw, settings=settings, resources=res).as_dict() for k, (t, x, raw) in inputs()}
+    if args.batch > 0:
+        keyed = list(inputs())
+        out = {}
+        for i in range(0, len(keyed), args.batch):
+            chunk = keyed[i:i + args.batch]
+            for (k, _), r in zip(chunk, read_ads([ad for _, ad in chunk], settings=settings, resources=res),
+                                 strict=True):
+                out[k] = r.as_dict()
+    else:
+        out = {k: read_ad(t, x, raw, settings=settings, resources=res).as_dict() for k, (t, x, raw) in inputs()}
     print(f"read {len(out)} ads in {time.process_time() - t0:.1f} s CPU")
     if args.mode == "dump":
         with open(args.path, "wb") as f:

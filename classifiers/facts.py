@@ -116,6 +116,19 @@ _AGE_WEAK = (
                rf"(?=\s+\d{{2}}\s*$))\s+(?P<n>\d{{2}})(?![\w+:/\-])(?![.,]\d)(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d|x\b))",
                re.M),
 )
+# Where the name-before-age form (_AGE_WEAK[3]) can start: it opens with a look-behind (no word character before)
+# and a name of 3-15 letters that ends right before whitespace and two digits; letters are word characters, so
+# the name is a whole run of word characters, 3-15 long, followed by whitespace and two digits. This scan finds
+# the start of each such run; trying the form only there gives plain ``finditer``'s matches (a test compares
+# them). Why: the form's negative look-ahead (``\w*(?:gade|vej|...)``) ran at every word start, ~80 µs per ad.
+_NAME_AGE_STARTS = re.compile(r"(?<!\w)\w{3,15}(?=\s+\d\d)")
+
+
+def _name_age_starts(text: str) -> list[int]:
+    """Offsets where ``_AGE_WEAK[3]`` can start in ``text`` (see _NAME_AGE_STARTS)."""
+    return [m.start() for m in _NAME_AGE_STARTS.finditer(text)]
+
+
 # "Victoria is 24", "she is 30 and ...", "hun er 19": an age stated of someone else (as strong as "I'm 24").
 _AGE_THIRD = re.compile(rf"(?<![\w])(?!(?i:klokken|prisen|pris|price|it|det|der|that|this|timen|tiden|time|tid|"
                         rf"nummer|number|adressen|address|height|højden|vægten|weight|size|str)\b)"
@@ -175,8 +188,9 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
         value = _age_value(m.group("n"))
         if value is not None and lo <= value <= hi:
             out.append(Mention(value, m.start("n"), m.end("n"), source, True))
+    head = text[:4000]
     for rx in _AGE_WEAK:
-        for m in rx.finditer(text[:4000]):
+        for m in finditer_at(rx, head, _name_age_starts(head)) if rx is _AGE_WEAK[3] else rx.finditer(head):
             value = int(m.group("n"))
             if 18 <= value <= min(hi, 69):
                 out.append(Mention(value, m.start("n"), m.end("n"), source, False))

@@ -122,6 +122,12 @@ def windows(text: str, size: int) -> Iterator[tuple[int, int, list[str]]]:
                 break
 
 
+# A word's cached reading by the model: (norm, rows of its own features, negation scope it opens, is a word, rows of
+# the word pairs it starts by next norm).
+_Entry = tuple[str, tuple[int, ...], int, bool, dict[str, int]]
+_NO_PAIRS: dict[str, int] = {}
+
+
 @dataclass(frozen=True)
 class IndicatorModel:
     """IndicatorModel: one logistic regression per code over binary sentence features."""
@@ -138,23 +144,25 @@ class IndicatorModel:
     nationalities: frozenset[str]  # lower-case nationality and country words, read as <nat>
     version: int  # the training files' highest version, stored with each hit as its lexicon version
     trained_on: int  # sentences learnt from (labelled, neutral and lexicon examples)
-    # word -> (norm, vocabulary rows of its own features, negation scope it opens, is a word); "\0" + word -> the
-    # same for the word under a negator; (norm, norm) -> row of a word pair. Filled on use.
-    _words: dict[str, tuple[str, tuple[int, ...], int, bool]] = field(default_factory=dict, compare=False, repr=False)
-    _pairs: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
+    # word -> (norm, vocabulary rows of its own features, negation scope it opens, is a word, pair rows after it);
+    # "\0" + word -> the same for the word under a negator (filled on use); norm -> {next norm: row of that word
+    # pair} (the last field of an entry).
+    _words: dict[str, _Entry] = field(default_factory=dict, compare=False, repr=False)
+    _next: dict[str, dict[str, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for feat, row in self.vocab.items():
             if feat.startswith("b:"):
                 a, b = feat[2:].split(" ", 1)
-                self._pairs[(a, b)] = row
+                self._next.setdefault(a, {})[b] = row
 
-    def _entry(self, w: str) -> tuple[str, tuple[int, ...], int, bool]:
-        """(norm, vocabulary rows of the word's own features, negation scope it opens, is a word) for one word."""
+    def _entry(self, w: str) -> _Entry:
+        """(norm, vocabulary rows of the word's own features, negation scope it opens, is a word, pair rows after
+        it) for one word."""
         norm, own = _PLACE if w in self.places else _NAT if w in self.nationalities else _word_features(w)
         word = w[0].isalnum()
         rows = tuple(self.vocab[f] for f in own if f in self.vocab)
-        entry = (norm, rows, _scope(w, self.negators) if word else 0, word)
+        entry = (norm, rows, _scope(w, self.negators) if word else 0, word, self._next.get(norm, _NO_PAIRS))
         self._words[w] = entry
         return entry
 
@@ -164,9 +172,10 @@ class IndicatorModel:
         Why cached per word: a word's norm and n-grams are looked up once per model, not once per occurrence;
         the set of rows equals that of ``sentence_features`` (tested).
         """
-        cache, pairs = self._words, self._pairs
+        cache = self._words
         out: set[int] = set()
-        prev = None
+        update, add = out.update, out.add
+        after: dict[str, int] = _NO_PAIRS  # pair rows after the previous word's norm (none before the first word)
         scope = 0
         for w in words:
             entry = cache.get(w)
@@ -177,16 +186,16 @@ class IndicatorModel:
                 negated = cache.get("\0" + w)
                 if negated is None:
                     norm, own = _negated(w)
-                    negated = cache["\0" + w] = (norm, tuple(self.vocab[f] for f in own if f in self.vocab), 0, True)
+                    negated = cache["\0" + w] = (norm, tuple(self.vocab[f] for f in own if f in self.vocab), 0, True,
+                                                  self._next.get(norm, _NO_PAIRS))
                 entry = negated
             else:
                 scope = entry[2]
-            out.update(entry[1])
-            if prev is not None:
-                row = pairs.get((prev, entry[0]))
-                if row is not None:
-                    out.add(row)
-            prev = entry[0]
+            update(entry[1])
+            row = after.get(entry[0])
+            if row is not None:
+                add(row)
+            after = entry[4]
         return list(out)
 
     def probabilities(self, words: list[str]) -> np.ndarray:

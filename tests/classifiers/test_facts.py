@@ -134,16 +134,19 @@ _POS_VOCAB = ["22", "5", "19", "år", "-", "årig", "aar", "yo", "y.o.", "y/o", 
               "time", "København", "Kbh", "Ø", "Vesterbro", "Aarhus", "C", "St.", "ÅR", "İ", "x", "\n", ",", ".",
               " - ", "|", ")", "!", "½", "30 min", "1 time", "/h", "per hour", "Timer", "nat", "I AM", "i'm",
               "mia.dk", "at", " AT ", "(at)", "snabel-a", "@", "gmail", "dot", "com", "%",
-              "Snap", "snapchat:", "of", "OF", "👻", "telegram", "TG", "@anna_22", "id:", "line"]
+              "Snap", "snapchat:", "of", "OF", "👻", "telegram", "TG", "@anna_22", "id:", "line", "Anna", "julia",
+              "Istedgade", "Størrelse", "Mei", "Andreea", "Abcdefghijklmnop", "x2Anna", "42", "45", "07"]
 
 
 def _positional_equal(text: str) -> None:
     from classifiers.contacts import _EMAIL, _LABEL_RE, _email_starts, _label_matches
     from classifiers.facts import (
         _AGE_STRONG,
+        _AGE_WEAK,
         _SPEAK_RE,
         _SPEAK_TRIGGERS,
         _age_starts,
+        _name_age_starts,
         _nat_starts,
         load_gazetteer,
         load_people,
@@ -152,10 +155,11 @@ def _positional_equal(text: str) -> None:
     from classifiers.prices import _DURATIONS, _DURATIONS_LOW, _MONEY, _money_starts
     from config.settings import AppSettings
 
+    spans = lambda ms: [m.span() for m in ms]  # noqa: E731
+    assert spans(finditer_at(_AGE_WEAK[3], text, _name_age_starts(text))) == spans(_AGE_WEAK[3].finditer(text)), text
     key = lowered(text)
     if not key.exact:  # such texts always take the plain scans
         return
-    spans = lambda ms: [m.span() for m in ms]  # noqa: E731
     for k, rx in enumerate(_AGE_STRONG):
         assert spans(finditer_at(rx, text, _age_starts(k, key))) == spans(rx.finditer(text)), (k, text)
     for (rx, _), rx_low in zip(_DURATIONS, _DURATIONS_LOW, strict=True):  # prices._duration on key.low
