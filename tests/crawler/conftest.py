@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,15 @@ def copy_config(tmp_path: Path) -> Path:
     target = tmp_path / "config"
     shutil.copytree(CONFIG_DIR / "sites", target / "sites")
     return target
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A test server whose clients drop connections on purpose (cancellation, size caps, a closed browser): a
+    reset peer is expected there, not a traceback on stderr."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from playwright.async_api import async_playwright
@@ -14,6 +14,7 @@ from playwright.async_api import async_playwright
 from config.settings import AppSettings
 from crawler.browser_guard import BrowserRequestGuard
 from crawler.settings import browser_launch_options
+from tests.crawler.conftest import QuietServer
 
 PAGE = b"""<!doctype html><html><body><p id="out">-</p><img src="/photo.jpg">
 <script>
@@ -49,7 +50,7 @@ class _Site(BaseHTTPRequestHandler):
 @pytest.fixture
 def site() -> Iterator[tuple[str, list[str]]]:
     _Site.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    server = QuietServer(("127.0.0.1", 0), _Site)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", _Site.seen
     server.shutdown()

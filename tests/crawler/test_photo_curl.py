@@ -13,12 +13,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from crawler.photo_curl import CurlAnswer, CurlPhotoClient, CurlRefused, CurlTimeout, CurlTransferError
+from tests.crawler.conftest import QuietServer
 
 BODY = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
 
@@ -84,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     _Handler.connections = set()
     _Handler.seen_headers = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd = QuietServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
