@@ -137,6 +137,8 @@ _AGE_THIRD = re.compile(rf"(?<![\w])(?!(?i:klokken|prisen|pris|price|it|det|der|
 
 # "pige på 19", "a girl of 19", "young girl, 16, new", "lady aged 25": the age of the one person an ad offers,
 # named by a noun for her (as strong as "I'm 19"; plural nouns name several persons and are left out).
+_AGE_NOUN_WORDS = frozenset({"pige", "pigen", "tøs", "tøsen", "kvinde", "kvinden", "dame", "damen", "girl", "lady",
+                             "woman", "babe", "teen"})  # every ``_AGE_NOUN`` match holds one as a whole word
 _AGE_NOUN = re.compile(rf"(?<![\w])(?i:pige|pigen|tøs|tøsen|kvinde|kvinden|dame|damen|girl|lady|woman|babe|teen)"
                        rf"(?:\s+(?i:på|of|aged|age)\s+|\s*,\s*|\s*\(\s*){_N}(?![\w+:])"
                        rf"(?!\s*(?i:{_NOT_AGE_UNITS}|,\d|\.\d|/|x|%))")
@@ -184,7 +186,7 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
             value = _age_value(m.group("n"))
             if value is not None and lo <= value <= hi:
                 out.append(Mention(value, m.start("n"), m.end("n"), source, True))
-    for m in _AGE_NOUN.finditer(text):
+    for m in _AGE_NOUN.finditer(text) if key.has_word(_AGE_NOUN_WORDS) else ():
         value = _age_value(m.group("n"))
         if value is not None and lo <= value <= hi:
             out.append(Mention(value, m.start("n"), m.end("n"), source, True))

@@ -710,7 +710,9 @@ def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText |
         for hit in _from_run(run, ct, text, region, source):
             if not covered or not any(a <= hit.start < b or hit.start <= a < hit.end for a, b in covered):
                 hits.append(hit)
-    if ("med" in low or "with" in low or "first" in low) and _NARRATED.search(ct.text):
+    low_ct = ct.text.lower()  # the cleaned text: NFKC may have made "start" of full-width letters
+    if ("start" in low_ct or "begin" in low_ct or "begynd" in low_ct or "first" in low_ct or "første" in low_ct) \
+            and _NARRATED.search(ct.text):  # every _NARRATED match holds one of these
         for hit in _narrated_numbers(ct, text, region, source):
             if not any(h.e164 == hit.e164 or (h.start < hit.end and hit.start < h.end) for h in hits):
                 hits.append(hit)
