@@ -487,7 +487,7 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
 
 def _size_after(tok: str, gap: str, prev_word: str, last_size: int | None) -> bool:
     """True for a size right after a size label, or next in a rising list of sizes ("str 38 40 42", "BH 75 80")."""
-    if not tok.isdigit() or len(tok) > 3 or len(gap) > 3 or "\n" in gap:
+    if not (tok.isascii() and tok.isdigit()) or len(tok) > 3 or len(gap) > 3 or "\n" in gap:
         return False
     if last_size is None:
         return prev_word in _SIZE_WORDS
@@ -502,7 +502,7 @@ _YEAR_GAP = re.compile(r"\s*[,\-–—/&]?\s*(?:(?:til|to|and|og|or|eller|until|
 
 
 def _year(tok: str) -> int | None:
-    return int(tok) if len(tok) == 4 and tok.isdigit() and 1950 <= int(tok) <= 2039 else None
+    return int(tok) if len(tok) == 4 and tok.isascii() and tok.isdigit() and 1950 <= int(tok) <= 2039 else None
 
 
 def _year_run(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:

@@ -227,3 +227,12 @@ def test_property_link_field_fast_path_equals_find_phones(prefix: str, plus: str
         assert parse_field(value, region="DK") == slow, value
     for v in ("tel:+4520123456", "https://wa.me/4520123456", "tel:20123456"):
         assert parse_field(v, region="DK") == find_phones(v, region="DK", source="field")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["2023", "2024", "str", "8000", "Aarhus", "x", "፩፪፫፬", "٢٠٢٤", "²⁰²⁵", "①②", "38",
+                                 "40", "siden", "til", "22", "45", "87", "13", "\n", ",", "-"]), max_size=24))
+def test_property_fences_never_raise_on_odd_digits(words: list[str]) -> None:
+    """Size, year and post-code fences meet non-ASCII digits (Ethiopic, Arabic-Indic, superscript) without error."""
+    for hit in find_phones(" ".join(words), region="DK", places={"aarhus"}):
+        assert hit.e164.startswith("+")
