@@ -47,6 +47,7 @@ _ID_WORDS = frozenset({"id", "ref", "annonce", "annoncenr", "annonceid", "adid",
 _SIZE_WORDS = frozenset({"str", "strl", "størrelse", "størrelser", "stoerrelse", "size", "sizes", "skostørrelse",
                          "bh", "taljemål", "konfektion", "konfektionsstørrelse"})
 # Letters of Danish postal districts written after a post code ("2100 Ø", "8000 C", "2400 NV").
+_LONE_ZERO = frozenset({"O", "o"})
 _POSTAL_LETTERS = frozenset({"c", "k", "v", "ø", "n", "s", "nv", "sv", "oe"})
 _NUMBER_WORDS = frozenset({"nr", "no", "num", "number", "nummer", "#"})
 _CURRENCY_GAP = re.compile(r"[€$£]|,-")
@@ -305,6 +306,9 @@ def _clusters(words: list[str]) -> list[tuple[int, int]]:
     digits in all cannot give a number and are not read.
     """
     reads = list(map(token_digits, words))  # cached per word: no Python frame per token
+    for k in range(1, len(words)):
+        if reads[k] is None and words[k] in _LONE_ZERO and reads[k - 1] is not None:
+            reads[k] = ("0", True)  # "2O 8 5 7 4 1 O": a lone O right after digits is a zero
     out: list[tuple[int, int]] = []
     first = last = -1
     total = 0
@@ -405,6 +409,9 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         s, e, tok = tokens[k]
         gap = text[prev_end:s]
         read = token_digits(tok)
+        if read is None and tok in _LONE_ZERO and run and not filler and _SEP_OK.match(gap) and \
+                token_digits(tokens[k - 1][2]) is not None:
+            read = ("0", True)
         if read is not None:
             sizes = _size_after(tok, gap, prev_word, last_size if sizes else None)
             last_size = int(tok) if sizes else 0
@@ -426,7 +433,7 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
             continue
         digits, disguised = read
         word_only = (tok_low in AMBIGUOUS_WORDS or tok_low in AMBIGUOUS_PAIR_WORDS
-                     or (len(digits) == 1 and not any(c.isdigit() for c in tok)))
+                     or (len(digits) == 1 and tok not in _LONE_ZERO and not any(c.isdigit() for c in tok)))
         sep_ok = bool(_SEP_OK.match(gap)) and gap.count("\n") <= 2 and not filler
         soft = False
         if run and not sep_ok:
@@ -482,7 +489,35 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
     if gap in ("_", ".") and k >= 1 and tokens[k - 1][2].isalpha() and len(tokens[k - 1][2]) > 2 and (
             gap == "_" or text[max(0, tokens[k - 1][0] - 1):tokens[k - 1][0]] in ("@", "_", "/")):
         return True
+    if gap == " " and len(_tok) == 2 and _roster_age(text, tokens, k):
+        return True
     return bool(blocked) and _in_spans(s, blocked)
+
+
+# Words that label a number as a phone: "Ring 22, 45, 87, 13" is no roster of ages.
+_PHONE_LABELS = frozenset({"ring", "call", "tlf", "tel", "telefon", "phone", "mobil", "mobile", "mob", "sms", "text",
+                           "txt", "whatsapp", "wa", "nummer", "number", "nr", "no", "kontakt", "contact", "viber",
+                           "telegram", "signal"})
+
+
+def _roster_age(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
+    """True for an age in a roster of names ("Alexa 22, Daria 24, Mona 29"), not a piece of a number.
+
+    The age follows a capitalised name that opens a list item (after a comma, colon, line break or bracket, or
+    at the start) and ends its item (a comma, line break, bracket or full stop follows).
+    """
+    _s, e, tok = tokens[k]
+    if not tok.isascii() or not tok.isdigit() or not 18 <= int(tok) <= 69 or k == 0 or tokens[k - 1] is None:
+        return False
+    ps, _pe, name = tokens[k - 1]
+    if not (len(name) >= 2 and name.isalpha() and name[0].isupper() and name[1:].islower()) or \
+            name.lower() in _PHONE_LABELS:
+        return False
+    before = text[:ps].rstrip(" ")
+    if before and before[-1] not in ",:;\n(•·-–|/":
+        return False
+    after = text[e:e + 2]
+    return after[:1] in ("", ",", "\n", ")", ";", "|") or after == ". " or after.startswith((" (", ".\n"))
 
 
 def _size_after(tok: str, gap: str, prev_word: str, last_size: int | None) -> bool:

@@ -58,6 +58,9 @@ DK = "+4520123456"
     # a number told in steps, with more filler words between the groups than a run allows
     ("Mit nr starter med 61, så kommer 27, derefter 90, og det slutter med 48.", "+4561279048", True),
     ("My number starts with 22, then 45, then 87 and ends with 13", "+4522458713", True),
+    # a lone O right after digits is a zero
+    ("Nummer: 2O 8 5 7 4 1 O", "+4520857410", True),
+    ("ring 2 2 4 5 8 7 1 O", "+4522458710", True),
 ])
 def test_phone_cases(text: str, e164: str | None, obfuscated: bool | None) -> None:
     hits = find_phones(text, region="DK")
@@ -104,6 +107,8 @@ def test_no_false_phones(text: str) -> None:
     "twenty girls, fifty euro, ninety minutes, 1500 kr",
     "Prices start with 1500 kr for 1 hour and 2500 for 2 hours.",
     "Jeg starter med 30 min massage, derefter 60 min.",
+    "Tonight: Alexa 22, Daria 24, Mona 29, Eva 21, Ivy 27, Lena 25.",  # a roster of ages
+    "- Nok 34\n- Ploy 29\n- Mai 41\n- Dao 28",
 ])
 def test_sizes_years_and_post_codes_are_not_phones(text: str) -> None:
     """Lists of sizes after a size label, runs of consecutive years and post codes before a place name."""
