@@ -58,6 +58,10 @@ def _char_map(ch: str) -> str:
     dec = unicodedata.decimal(ch, None)
     if dec is not None:
         return str(dec)
+    if cat == "No":  # circled and dingbat digits ("➋", "⓵") that NFKC leaves as they are
+        dig = unicodedata.digit(ch, None)
+        if dig is not None:
+            return str(dig)
     out = unicodedata.normalize("NFKC", ch)
     return out
 
@@ -98,10 +102,22 @@ EN_DIGITS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four
              "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 DA_DIGITS = {"nul": "0", "en": "1", "et": "1", "een": "1", "to": "2", "tre": "3", "fire": "4", "fem": "5",
              "seks": "6", "syv": "7", "otte": "8", "ni": "9"}
-DIGIT_WORDS = {**DA_DIGITS, **EN_DIGITS}
+# German, Spanish and Romanian digit words (ASCII spellings): foreign women's ads give numbers in their language.
+OTHER_DIGITS = {"null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "sechs": "6", "sieben": "7",
+                "acht": "8", "neun": "9", "cero": "0", "uno": "1", "dos": "2", "cuatro": "4", "cinco": "5",
+                "seis": "6", "siete": "7", "ocho": "8", "nueve": "9", "unu": "1", "doi": "2", "trei": "3",
+                "patru": "4", "cinci": "5", "sase": "6", "sapte": "7", "opt": "8", "noua": "9"}
+DIGIT_WORDS = {**OTHER_DIGITS, **DA_DIGITS, **EN_DIGITS}
+# German and Spanish digit words: read only in a number written with its country code ("+49 1 sieben 6 ..."), since
+# a German or Spanish number spelled in its language without one would be misread as a number of the default region.
+PLUS_ONLY_DIGIT_WORDS = frozenset({"null", "eins", "zwei", "drei", "vier", "sechs", "sieben", "acht", "neun", "cero",
+                                   "uno", "dos", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"})
 HOMOGLYPHS = {"o": "0", "l": "1", "i": "1"}
+# Capital letters written for digits ("2S", "4B", "9Z"); only capitals: "20s" is a decade, not "205".
+UPPER_HOMOGLYPHS = {"S": "5", "B": "8", "Z": "2"}
 # Words that are digits but also very common: never read alone as a digit unless in a long digit run.
-AMBIGUOUS_WORDS = frozenset({"for", "to", "en", "et", "oh", "one", "ni", "fire", "tre"})
+AMBIGUOUS_WORDS = frozenset({"for", "to", "en", "et", "oh", "one", "ni", "fire", "tre", "null", "uno", "dos", "opt",
+                             "doi", "unu"})
 _MAX_WORD = max(map(len, DIGIT_WORDS))
 
 # Number words for ages ("twenty-two", "toogtyve").
@@ -165,6 +181,8 @@ def token_digits(token: str) -> tuple[str, bool] | None:
             cands.append((i + 1, ch, True))
         elif ch in HOMOGLYPHS:
             cands.append((i + 1, HOMOGLYPHS[ch], False))
+        elif token[i] in UPPER_HOMOGLYPHS:
+            cands.append((i + 1, UPPER_HOMOGLYPHS[token[i]], False))
         for ln in range(2, min(_MAX_WORD, n - i) + 1):
             word = low[i:i + ln]
             if word in DIGIT_WORDS:

@@ -25,6 +25,7 @@ from classifiers.normalize import (
     AMBIGUOUS_PAIR_WORDS,
     AMBIGUOUS_WORDS,
     EN_BARE_TENS,
+    PLUS_ONLY_DIGIT_WORDS,
     CleanText,
     clean,
     token_digits,
@@ -33,7 +34,9 @@ from classifiers.normalize import (
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"[^\W_]+")
-_SEP_OK = re.compile(r"^[\s\-\.\/\(\)\,_\*\|:~'\"+•·–—=]{0,6}$")
+# Separators between the groups of one number: spaces, punctuation, and symbols or emoji ("5 3 ❤️ 9 9", "71 ✨ 09"),
+# but not "%" (a list of percentages) nor a phone or mail symbol (📞 ☎ 📱 ✉), which opens the next contact.
+_SEP_OK = re.compile(r"^(?:[^\w%\U0001F4DE\u260E\u260F\U0001F4F1\U0001F4F2\u2706\u2709\U0001F4E7]|_){0,6}$")
 _UNITS = frozenset([
     "kr", "kr.", "dkk", "kroner", "kroner,", "eur", "euro", "euros", "€", "sek", "nok", "usd", "cm",
     "kg", "kilo", "lbs", "m", "m2", "år", "aar", "ar", "years", "year", "yrs", "yr", "yo", "y", "jahre",
@@ -42,12 +45,15 @@ _UNITS = frozenset([
     "nat", "nights", "night", "nætter", "px", "mb", "gb",
 ])
 _ID_WORDS = frozenset({"id", "ref", "annonce", "annoncenr", "annonceid", "adid", "ad", "nr.", "cvr",
-                       "order", "ordre", "postnr", "postnummer", "post", "zip", "kode", "code", "pin"})
+                       "order", "ordre", "postnr", "postnummer", "post", "zip", "kode", "code", "pin",
+                       "listing", "profile", "profil", "sag", "case"})
 # A clothing, shoe or bra size label: the plain numbers right after it ("Str 38 40 42 44") are sizes.
 _SIZE_WORDS = frozenset({"str", "strl", "størrelse", "størrelser", "stoerrelse", "size", "sizes", "skostørrelse",
                          "bh", "taljemål", "konfektion", "konfektionsstørrelse"})
 # Letters of Danish postal districts written after a post code ("2100 Ø", "8000 C", "2400 NV").
-_LONE_ZERO = frozenset({"O", "o"})
+# A lone letter written for a digit between digits ("5 l 7 7 O 4 9 2", "4 I 8 S 6 O 2 Z"): read only right after a
+# digit group, and (but for O) only when another digit group or the end of the line follows.
+_LONE_GLYPHS = {"O": "0", "o": "0", "l": "1", "I": "1", "S": "5", "B": "8", "Z": "2"}
 _POSTAL_LETTERS = frozenset({"c", "k", "v", "ø", "n", "s", "nv", "sv", "oe"})
 _NUMBER_WORDS = frozenset({"nr", "no", "num", "number", "nummer", "#"})
 _CURRENCY_GAP = re.compile(r"[€$£]|,-")
@@ -55,7 +61,7 @@ _COMMA_SPACE = re.compile(r",\s")
 _DATE = re.compile(
     r"(?<![\d.\-/])(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?![\d.\-/]?\d)"
 )
-_TIME_RANGE = re.compile(r"(?<![-–./:\d])(?<![-–./:]\s)\b\d{1,2}(?:[.:]\d{2})?\s*[-–—]\s*"
+_TIME_RANGE = re.compile(r"(?<![-–—./:\d])(?<![-–—./:]\s)\b\d{1,2}(?:[.:]\d{2})?\s*[-–—]\s*"
                          r"\d{1,2}(?:[.:]\d{2})?\b(?=\s*(?:$|[^\d\s\-]))")
 _CLOCK = re.compile(r"(?<!\d[.:\-/ ])(?<!\d)\d{1,2}[:.]\d{2}\b(?!\s?[-./:]?\s?\d)")
 _URL_NUM = re.compile(
@@ -98,6 +104,7 @@ class _Group:
     word_only: bool  # the token is a bare digit word such as "to" or "en"
     soft: bool  # a comma or filler words stand between this group and the previous one
     tens: bool = False  # a bare English tens word ("sixty"): read only among other spelled groups
+    plus_only: bool = False  # holds a German or Spanish digit word: read only with a country code
 
 
 _TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
@@ -201,10 +208,10 @@ def _phone_shaped(window: list[_Group]) -> bool:
     """The window is written as a phone, after an optional country code and with no filler words inside: digit
     groups of 2-4 (or one group) without a bare ambiguous digit word ("to", "en"), digits one by one, or every
     group spelled in words."""
+    if all(g.disguised for g in window):  # spoken in words ("twenty-five, zero-four, then ..."): any grouping
+        return True
     if any(g.bridged for g in window[1:]):
         return False
-    if all(g.disguised for g in window):  # spoken in words ("twenty-five, zero-four, ..."): any grouping
-        return True
     if any(g.soft for g in window[1:]):
         return False
     groups = window[1:] if len(window) > 1 and (window[0].plus or window[0].digits.startswith("00")
@@ -307,8 +314,8 @@ def _clusters(words: list[str]) -> list[tuple[int, int]]:
     """
     reads = list(map(token_digits, words))  # cached per word: no Python frame per token
     for k in range(1, len(words)):
-        if reads[k] is None and words[k] in _LONE_ZERO and reads[k - 1] is not None:
-            reads[k] = ("0", True)  # "2O 8 5 7 4 1 O": a lone O right after digits is a zero
+        if reads[k] is None and words[k] in _LONE_GLYPHS and reads[k - 1] is not None:
+            reads[k] = (_LONE_GLYPHS[words[k]], True)  # "2O 8 5 7 4 1 O": a lone O right after digits is a zero
     out: list[tuple[int, int]] = []
     first = last = -1
     total = 0
@@ -409,9 +416,9 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         s, e, tok = tokens[k]
         gap = text[prev_end:s]
         read = token_digits(tok)
-        if read is None and tok in _LONE_ZERO and run and not filler and _SEP_OK.match(gap) and \
-                token_digits(tokens[k - 1][2]) is not None:
-            read = ("0", True)
+        if read is None and tok in _LONE_GLYPHS and run and not filler and _SEP_OK.match(gap) and \
+                token_digits(tokens[k - 1][2]) is not None and _glyph_ends_or_joins(text, tokens, k):
+            read = (_LONE_GLYPHS[tok], True)
         if read is not None:
             sizes = _size_after(tok, gap, prev_word, last_size if sizes else None)
             last_size = int(tok) if sizes else 0
@@ -423,7 +430,7 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         tok_low = tok.lower()
         if read is None:
             if run:
-                unit = tok_low in _UNITS and not (tok_low == "x" and _digits_follow(tokens, k + 1, 2))
+                unit = tok_low in _UNITS and not (tok_low == "x" and _x_separates(tokens, k + 1))
                 if unit or len(filler) >= 3 or "\n\n" in gap:
                     runs.append(run)
                     run, filler = [], []
@@ -433,7 +440,7 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
             continue
         digits, disguised = read
         word_only = (tok_low in AMBIGUOUS_WORDS or tok_low in AMBIGUOUS_PAIR_WORDS
-                     or (len(digits) == 1 and tok not in _LONE_ZERO and not any(c.isdigit() for c in tok)))
+                     or (len(digits) == 1 and tok not in _LONE_GLYPHS and not any(c.isdigit() for c in tok)))
         sep_ok = bool(_SEP_OK.match(gap)) and gap.count("\n") <= 2 and not filler
         soft = False
         if run and not sep_ok:
@@ -444,7 +451,8 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
                 run = []
         elif run and "," in gap and _COMMA_SPACE.search(gap):
             soft = True
-        plus = "+" in gap[-2:] or (not run and prev_word == "plus" and gap.isspace())  # "plus four zero 7..."
+        # "+45 ..." opens a number; "8 1 + 2 4 + 7 0" uses "+" between groups (a space after it)
+        plus = ("+" in gap[-2:] and (not run or gap[-1] == "+")) or (not run and prev_word == "plus" and gap.isspace())
         if plus and run:
             runs.append(run)
             run = []
@@ -452,7 +460,8 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
             runs.append(run)
             run = []
         run.append(_Group(digits, s, e, disguised, plus, bool(run) and soft and bool(filler), word_only,
-                          soft and bool(run), tok_low in EN_BARE_TENS))
+                          soft and bool(run), tok_low in EN_BARE_TENS,
+                          disguised and any(w in tok_low for w in PLUS_ONLY_DIGIT_WORDS)))
         filler = []
         prev_end, prev_word = e, tok_low
     if run:
@@ -471,13 +480,16 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
             after = text[n_end:n_end + 2]
             # "9 t.me/x" or "5 m/" is a link, not a unit; "2 9 x 6 1 x 4 0" uses x as a separator, not "times"
             if not (len(after) == 2 and after[0] in "./" and after[1].isalnum()) and not (
-                    nxt in "xX" and _digits_follow(tokens, k + 2, 2)):
+                    nxt in "xX" and _x_separates(tokens, k + 2)):
                 return True
     else:
         nxt_gap = text[e:e + 3]
     if _currency_sign(nxt_gap[:3]) or _currency_sign(gap[-2:]) or "#" in gap[-2:]:
         return True
     if prev_word in _ID_WORDS and len(gap) <= 3:
+        return True
+    # "first 4: 9187 / last 4: 2254", "sidste fire cifre": a count of digits, not one of them
+    if prev_word in _COUNT_BEFORE and gap.isspace() and _count_of_digits(text, tokens, k):
         return True
     # "siden 2019", "since 2015", "i 2023": a year after a word of time, not the first half of a number
     if prev_word in _YEAR_BEFORE and gap.isspace() and _year(_tok) is not None:
@@ -498,6 +510,30 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
 _PHONE_LABELS = frozenset({"ring", "call", "tlf", "tel", "telefon", "phone", "mobil", "mobile", "mob", "sms", "text",
                            "txt", "whatsapp", "wa", "nummer", "number", "nr", "no", "kontakt", "contact", "viber",
                            "telegram", "signal"})
+
+
+def _count_of_digits(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
+    """True for "4" in "first 4: 9187" or "sidste fire cifre": a one-digit count with a colon or "digits" after."""
+    _s, e, tok = tokens[k]
+    read = token_digits(tok)
+    if read is None or len(read[0]) != 1:
+        return False
+    if text[e:e + 2].lstrip(" ")[:1] == ":":
+        return True
+    return k + 1 < len(tokens) and tokens[k + 1] is not None and tokens[k + 1][2].lower() in _DIGITS_NOUNS
+
+
+def _glyph_ends_or_joins(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
+    """A lone letter after digits reads as a digit when it is O, or when digits or the end of its line follow."""
+    if tokens[k][2] in ("O", "o"):
+        return True
+    if k + 1 < len(tokens) and tokens[k + 1] is not None:
+        nxt_start, _e, nxt = tokens[k + 1]
+        if token_digits(nxt) is not None and _SEP_OK.match(text[tokens[k][1]:nxt_start]):
+            return True
+    rest = text[tokens[k][1]:tokens[k][1] + 80]
+    line = rest.split("\n", 1)[0]
+    return not any(c.isalnum() for c in line)
 
 
 def _roster_age(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
@@ -529,6 +565,8 @@ def _size_after(tok: str, gap: str, prev_word: str, last_size: int | None) -> bo
     return 0 < int(tok) - last_size <= 6
 
 
+_DIGITS_NOUNS = frozenset({"cifre", "ciffer", "digits", "digit", "numbers", "tal", "numre"})
+_COUNT_BEFORE = frozenset({"first", "last", "middle", "første", "sidste", "midterste", "next", "næste", "foerste"})
 _YEAR_BEFORE = frozenset({"siden", "since", "i", "in", "anno", "fra", "from", "til", "until", "indtil", "før",
                           "before", "efter", "after", "inden", "by", "år", "year", "sommer", "summer", "vinter",
                           "winter", "foråret", "efteråret", "jul", "christmas", "ultimo", "primo", "medio"})
@@ -579,6 +617,15 @@ def _postcode(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, r
     return not run or not gap.isspace() or "\n" in gap or sum(len(g.digits) for g in run) >= 8
 
 
+def _x_separates(tokens: list[tuple[int, int, str]], k: int) -> bool:
+    """True when the tokens from ``k`` (right after an "x") continue a number: two digit groups, or one and
+    another "x" ("2 9 x 6 1 x 4 0", "x 6 x 1 x 9"), not "2 x 30 min"."""
+    if _digits_follow(tokens, k, 2):
+        return True
+    return _digits_follow(tokens, k, 1) and k + 1 < len(tokens) and tokens[k + 1] is not None and \
+        tokens[k + 1][2] in ("x", "X")
+
+
 def _digits_follow(tokens: list[tuple[int, int, str]], k: int, n: int) -> bool:
     """True when the ``n`` tokens from ``k`` on all read as digits."""
     return k + n <= len(tokens) and all(tokens[j] is not None and token_digits(tokens[j][2]) is not None
@@ -603,6 +650,8 @@ def _window_ok(window: list[_Group], digits: str) -> bool:
         return False
     # "sixty, then ninety-one, then twenty": a bare tens word joins only a number spoken in words
     if any(g.tens for g in window) and not all(g.disguised for g in window):
+        return False
+    if any(g.plus_only for g in window) and not (window[0].plus or digits.startswith("00")):
         return False
     # A bare ambiguous word ("to", "en", "for") may sit at an edge only among other disguised groups.
     if window[0].word_only and not any(g.disguised for g in window[1:]):
@@ -751,8 +800,31 @@ def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText |
         for hit in _narrated_numbers(ct, text, region, source):
             if not any(h.e164 == hit.e164 or (h.start < hit.end and hit.start < h.end) for h in hits):
                 hits.append(hit)
+    if ("bag" in low_ct or "back" in low_ct or "revers" in low_ct or "omvendt" in low_ct) and hits:
+        hits = _reversed_where_told(ct.text, text, hits, region)
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+# "læs bagfra: 86412052", "read backwards: 2 9 1 0 5 3 6 2", "my number is the reverse": the digits that follow
+# are the number reversed.
+_REVERSED = re.compile(r"\b(?:bagfra|baglæns|backwards?|reversed?|in\s+reverse|omvendt(?:\s+rækkefølge)?)\b", re.I)
+
+
+def _reversed_where_told(cleaned: str, original: str, hits: list[PhoneHit], region: str) -> list[PhoneHit]:
+    """Hits right after a "read it backwards" cue, replaced by the reversed number when that one is valid."""
+    out = list(hits)
+    for m in _REVERSED.finditer(cleaned):
+        for n, h in enumerate(out):
+            if not 0 <= h.start - m.end() <= 60 or "\n\n" in original[m.end():h.start]:
+                continue
+            reads = [token_digits(t) for t in _TOKEN.findall(clean(h.raw).text)]
+            digits = "".join(r[0] for r in reads if r is not None)[::-1]
+            e164 = parse_number(digits, plus=False, region=region) or _possible_e164(digits, region)
+            if e164:
+                out[n] = PhoneHit(e164, h.raw, h.start, h.end, True, h.source)
+            break
+    return out
 
 
 def parse_field(value: str, *, region: str, source: str = "field") -> list[PhoneHit]:
