@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -261,9 +264,6 @@ def test_property_fences_never_raise_on_odd_digits(words: list[str]) -> None:
 
 def test_dev_phones_f() -> None:
     """Blind-written contact snippets (dev set F): every way of hiding a number, and decoys."""
-    import yaml
-    from pathlib import Path
-
     items = yaml.safe_load((Path(__file__).with_name("dev_phones_f.yaml")).read_text(encoding="utf-8"))["items"]
     tp = fp = fn = 0
     for it in items:
