@@ -549,8 +549,8 @@ def _roster_age(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
     if not (len(name) >= 2 and name.isalpha() and name[0].isupper() and name[1:].islower()) or \
             name.lower() in _PHONE_LABELS:
         return False
-    before = text[:ps].rstrip(" ")
-    if before and before[-1] not in ",:;\n(•·-–|/":
+    before = text[max(0, ps - 12):ps].rstrip(" ")
+    if (before or ps > 12) and before[-1:] not in (",", ":", ";", "\n", "(", "•", "·", "-", "–", "|", "/"):
         return False
     after = text[e:e + 2]
     return after[:1] in ("", ",", "\n", ")", ";", "|") or after == ". " or after.startswith((" (", ".\n"))
