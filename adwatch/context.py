@@ -22,8 +22,9 @@ console = Console(stderr=True, soft_wrap=True)  # coded messages stay on one gre
 def load_settings() -> AppSettings:
     """load_settings (AppSettings): settings from the environment, with logging set up once."""
     settings = AppSettings()
-    logging.basicConfig(level=settings.log_level, format="%(message)s",
-                        handlers=[RichHandler(console=console, show_path=False)], force=True)
+    handler = RichHandler(console=console, show_path=False)
+    handler.setLevel(settings.log_level)  # libraries that set their own loggers to DEBUG (Scrapy) stay quiet
+    logging.basicConfig(level=settings.log_level, format="%(message)s", handlers=[handler], force=True)
     return settings
 
 

@@ -146,6 +146,7 @@ def test_layout_change_marks_run_unhealthy_naming_the_field(
     assert "[E012] field 'body'" in messages
     assert "[E014] field 'phones'" in messages
     assert "E012" in result.stderr + result.stdout  # the CLI shows it too
+    assert "DEBUG" not in result.stderr + result.stdout  # INFO by default: no Scrapy debug lines
 
 
 @pytest.mark.browser
