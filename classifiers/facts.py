@@ -24,7 +24,7 @@ _N = rf"(?P<n>\d{{1,2}}|{NUMBER_WORDS_RE})"
 # A number followed by one of these is a distance, duration, size, price or count, never an age: "kun 17 km
 # fra Aarhus", "only 17 minutes from the station", "I'm 17 cm" (an UNDERAGE flag is the costliest mistake).
 _NOT_AGE_UNITS = (r"(?:cm|mm|km|m\b|meter|metres?|meters?|mil\b|miles?|mi\b|kg|kilo|lbs?|pounds?|kr|dkk|eur|euro|€|"
-                  r"\$|usd|nok|sek\b|min|minutter|minutes?|sek|sec|seconds?|timer|hours?|hrs?\b|h\b|t\b|dage|days?|"
+                  r"\$|usd|nok|sek\b|min|minutter|minutes?|sek|sec|seconds?|timers?|døgn|hours?|hrs?\b|h\b|t\b|dage|days?|"
                   r"uger|weeks?|måneder|months?|%|procent|percent|stk|pcs|gange|times|tommer|inch(?:es)?)")
 _YEARS = (r"(?:år(?:ig|s)?|aar|års|yo|y\.o\.?|y/o|yrs?\.?|years?|jahre|ani|lat|anos|años|ans|éves|let|"
           r"godina|jaar|vuotta|åringen|årig)")
@@ -98,7 +98,11 @@ def _age_starts(k: int, key: Lowered) -> set[int]:
 
 
 _AGE_BLOCK_BEFORE = re.compile(r"(?:\b(?:i|in|for|since|siden|over|de\s+sidste|the\s+last|last|after|efter|"
-                               r"about|ca|under|minimum|min|mindst|above|all|alle|from|fra)\s*$)", re.I)
+                               r"about|ca|under|minimum|min|mindst|above|all|alle|from|fra)\s*$"
+                               # "bo i Danmark 12 år", "lived in Odense 9 years": how long, not how old
+                               r"|\b(?:i|in)\s+(?:danmark|denmark|dk|byen|town|the\s+city)\s*$"
+                               r"|\b(?:boet|bo|bor|levet|lived|live|living|been|været|arbejdet|worked)\s+(?:her\s+|here\s+)?"
+                               r"(?:i|in)\s+[\wæøå]+\s*$)", re.I)
 # Emoji and pictographs that end a "Ruby here, 30 🙂" as a full stop would.
 _EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff"
 # Words that a number follows without being an age: street names ("Istedgade 45"), sizes, rooms, weeks.
@@ -113,7 +117,9 @@ _AGE_WEAK = (
     # "Sweet Mei 21 – Nørrebro", "jeg er Andreea 23.", "Sofia 22 from Moldova", "julia 24" on its own line: a
     # name (a capitalised word, or any word alone on its line) right before two digits that end there.
     re.compile(rf"(?<![\w])(?!(?i:{_NOT_AGE_BEFORE})\b)(?:[A-ZÆØÅ][a-zæøåé]{{2,14}}|(?<=^)[a-zæøå]{{3,14}}"
-               rf"(?=\s+\d{{2}}\s*$))\s+(?P<n>\d{{2}})(?![\w+:/\-])(?![.,]\d)(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d|x\b))",
+               rf"(?=\s+\d{{2}}\s*$))\s+(?P<n>\d{{2}})(?![\w+:/\-])(?![.,]\d)"
+               rf"(?!\s?[–—]\s?\d)"  # not "Copenhagen 21–23.12"
+               rf"(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d|x\b))",
                re.M),
 )
 # Where the name-before-age form (_AGE_WEAK[3]) can start: it opens with a look-behind (no word character before)
@@ -176,7 +182,7 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
             value = _age_value(m.group("n"))
             if value is None or not lo <= value <= hi:
                 continue
-            if rx is _AGE_STRONG[1] and _AGE_BLOCK_BEFORE.search(text[max(0, m.start() - 14):m.start()]):
+            if rx is _AGE_STRONG[1] and _AGE_BLOCK_BEFORE.search(text[max(0, m.start() - 32):m.start()]):
                 continue
             if text[m.end("n"):m.end("n") + 1] == "+":
                 continue

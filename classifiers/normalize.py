@@ -106,12 +106,15 @@ DA_DIGITS = {"nul": "0", "en": "1", "et": "1", "een": "1", "to": "2", "tre": "3"
 OTHER_DIGITS = {"null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "sechs": "6", "sieben": "7",
                 "acht": "8", "neun": "9", "cero": "0", "uno": "1", "dos": "2", "cuatro": "4", "cinco": "5",
                 "seis": "6", "siete": "7", "ocho": "8", "nueve": "9", "unu": "1", "doi": "2", "trei": "3",
-                "patru": "4", "cinci": "5", "sase": "6", "sapte": "7", "opt": "8", "noua": "9"}
+                "patru": "4", "cinci": "5", "sase": "6", "sapte": "7", "opt": "8", "noua": "9",
+                # Norwegian and Swedish words Danish lacks ("åtte", "två" as folded)
+                "sju": "7", "atte": "8", "atta": "8", "noll": "0", "ett": "1", "tva": "2", "fyra": "4", "nio": "9"}
 DIGIT_WORDS = {**OTHER_DIGITS, **DA_DIGITS, **EN_DIGITS}
-# German and Spanish digit words: read only in a number written with its country code ("+49 1 sieben 6 ..."), since
-# a German or Spanish number spelled in its language without one would be misread as a number of the default region.
+# German, Spanish, Norwegian and Swedish digit words: read only in a number written with its country code
+# ("+49 1 sieben 6 ..."), since such a number spelled without one would be misread as one of the default region.
 PLUS_ONLY_DIGIT_WORDS = frozenset({"null", "eins", "zwei", "drei", "vier", "sechs", "sieben", "acht", "neun", "cero",
-                                   "uno", "dos", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"})
+                                   "uno", "dos", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
+                                   "sju", "atte", "atta", "noll", "ett", "tva", "fyra", "nio"})
 HOMOGLYPHS = {"o": "0", "l": "1", "i": "1"}
 # Capital letters written for digits ("2S", "4B", "9Z"); only capitals: "20s" is a decade, not "205".
 UPPER_HOMOGLYPHS = {"S": "5", "B": "8", "Z": "2"}
@@ -150,6 +153,9 @@ AMBIGUOUS_PAIR_WORDS = frozenset({"ten", "ti", "tres", *_EN_TENS_ALL})
 EN_BARE_TENS = frozenset(_EN_TENS_ALL)
 
 
+_X_SPACED = re.compile(r"\d(?:x\d){6,}")
+
+
 @lru_cache(maxsize=65536)
 def token_digits(token: str) -> tuple[str, bool] | None:
     """token_digits: ``(digits, disguised)`` if the whole token spells digits, else None.
@@ -164,8 +170,12 @@ def token_digits(token: str) -> tuple[str, bool] | None:
     pair = PAIR_WORDS.get(low)
     if pair is not None:
         return pair, True
+    if not low.isascii():
+        low = token = fold(low)  # "én", "șapte", "åtte": digit words with accents or Nordic letters
     if not low.isalnum() or not low.isascii() or len(low) > 40:
         return None
+    if "x" in low and _X_SPACED.fullmatch(low):  # "4x0x9x1x7x7x3x5": a separator between digits
+        return low.replace("x", ""), True
     n = len(low)
     # best[i] = (digits, has_anchor) for low[:i]; prefer fewest pieces (word over homoglyph+rest).
     best: list[tuple[str, bool, int] | None] = [None] * (n + 1)

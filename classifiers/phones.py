@@ -25,9 +25,11 @@ from classifiers.normalize import (
     AMBIGUOUS_PAIR_WORDS,
     AMBIGUOUS_WORDS,
     EN_BARE_TENS,
+    PAIR_WORDS,
     PLUS_ONLY_DIGIT_WORDS,
     CleanText,
     clean,
+    fold,
     token_digits,
 )
 
@@ -42,14 +44,16 @@ _UNITS = frozenset([
     "kg", "kilo", "lbs", "m", "m2", "år", "aar", "ar", "years", "year", "yrs", "yr", "yo", "y", "jahre",
     "ans", "ani", "lat", "min", "mins", "minutter", "minutes", "minute", "timer", "time", "hour",
     "hours", "h", "t", "std", "stk", "procent", "percent", "pct", "sec", "sek.", "x", "gange", "times",
-    "nat", "nights", "night", "nætter", "px", "mb", "gb",
+    "nat", "nights", "night", "nætter", "px", "mb", "gb", "ft",
 ])
 _ID_WORDS = frozenset({"id", "ref", "annonce", "annoncenr", "annonceid", "adid", "ad", "nr.", "cvr",
                        "order", "ordre", "postnr", "postnummer", "post", "zip", "kode", "code", "pin",
                        "listing", "profile", "profil", "sag", "case"})
 # A clothing, shoe or bra size label: the plain numbers right after it ("Str 38 40 42 44") are sizes.
 _SIZE_WORDS = frozenset({"str", "strl", "størrelse", "størrelser", "stoerrelse", "size", "sizes", "skostørrelse",
-                         "bh", "taljemål", "konfektion", "konfektionsstørrelse"})
+                         "bh", "taljemål", "konfektion", "konfektionsstørrelse", "measurements", "mål", "maal"})
+# "Age 29", "Alder: 24": an age after its label is no group of a number.
+_AGE_LABELS = frozenset({"age", "aged", "alder"})
 # Letters of Danish postal districts written after a post code ("2100 Ø", "8000 C", "2400 NV").
 # A lone letter written for a digit between digits ("5 l 7 7 O 4 9 2", "4 I 8 S 6 O 2 Z"): read only right after a
 # digit group, and (but for O) only when another digit group or the end of the line follows.
@@ -61,12 +65,24 @@ _COMMA_SPACE = re.compile(r",\s")
 _DATE = re.compile(
     r"(?<![\d.\-/])(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?![\d.\-/]?\d)"
 )
-_TIME_RANGE = re.compile(r"(?<![-–—./:\d])(?<![-–—./:]\s)\b\d{1,2}(?:[.:]\d{2})?\s*[-–—]\s*"
-                         r"\d{1,2}(?:[.:]\d{2})?\b(?=\s*(?:$|[^\d\s\-]))")
+# After "kl. ", and after a colon when it has minutes ("Tid: 22:00-02:00"; "Sms: 5 — 5 — 1 …" is a number). Not
+# "08 – 1 time 1800 kr": a single digit before a duration word counts hours, it ends no range.
+_TIME_RANGE = re.compile(r"(?<![-–—./:\d])(?:(?<=kl\. )|(?<![-–—./:]\s)|(?<=:\s)(?=\d{1,2}[.:]\d{2}\s*[-–—]))"
+                         r"\b\d{1,2}(?:[.:]\d{2})?\s*[-–—]\s*"
+                         r"(?!\d\s*(?:timer?|hours?|h|t|std|min\w*)\b)"
+                         r"\d{1,2}(?:[.:]\d{2})?\b(?=\s*(?:$|[^\d\s\-]))", re.I)
+# "12/1", "13/1 - 15/1", "31.12:": a day and month alone, not inside a longer run of digit groups ("28/12/34/56",
+# "22 28/12") and not followed by another group ("28/12 34 56" is a number).
+_DAY_MONTH = r"(?:3[01]|[12]\d|0?[1-9])[./](?:1[0-2]|0?[1-9])"
+_SHORT_DATE = re.compile(rf"(?<![\d.\-/])(?<!\d\s){_DAY_MONTH}(?:\s*[-–—]\s*{_DAY_MONTH})?(?!\d|[./\-]\s?\d|\s+\d)")
+# "20.-22. november", "3 maj", "14th of May": days before a month name.
+_MONTH_DATE = re.compile(r"(?<![\d.\-/])\d{1,2}\.?(?:\s*[-–—]\s*\d{1,2}\.?)?(?:st|nd|rd|th)?(?=\s*(?:of\s+)?"
+                         r"(?:jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|nov|dec)[a-zæøå]*\b)", re.I)
+MONTH_LOOKAHEAD = 14  # characters past a digit run that _MONTH_DATE's look-ahead may read ("  of september")
 _CLOCK = re.compile(r"(?<!\d[.:\-/ ])(?<!\d)\d{1,2}[:.]\d{2}\b(?!\s?[-./:]?\s?\d)")
 _URL_NUM = re.compile(
     r"(?:wa\.me/|whatsapp\.com/send\?phone=|tel:|sms:|callto:|viber://chat\?number=|signal\.me/#p/)"
-    r"\s*(\+?[\d\-\s().]{6,20}\d)",
+    r"\s*((?:\+|%2[bB])?[\d\-\s().]{6,20}\d)",
     re.I,
 )
 _LINK_FIELD = re.compile(r"(?:tel:|sms:|callto:|(?:https?://)?(?:www\.)?wa\.me/)\+?[0-9]{6,20}", re.I)
@@ -255,18 +271,20 @@ _RANGE_HINT = re.compile(r"\d\s*[-–—]\s*\d")
 _CLOCK_HINT = re.compile(r"\d[:.]\d")
 
 
-def _blocked_spans(text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, int]]:
-    """Date, time-range and clock spans of ``text`` that lie in [pos, endpos) (see ``_fence_area``)."""
+def _blocked_spans(text: str, pos: int = 0,
+                   endpos: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(date and clock spans, time-range spans) of ``text`` that lie in [pos, endpos) (see ``_fence_area``)."""
     end = len(text) if endpos is None else endpos
     spans = ([m.span() for m in _DATE.finditer(text, pos, end) if _plausible_date(m.group())]
+             + [m.span() for m in _SHORT_DATE.finditer(text, pos, end)]
              if _DATE_HINT.search(text, pos, end) else [])
-    if _RANGE_HINT.search(text, pos, end):
-        spans += [m.span() for m in _TIME_RANGE.finditer(text, pos, end)
-                  if all(int(x) <= 24 for x in re.findall(r"\d{1,2}(?=\D|$)", m.group())[:1] + re.findall(
-                      r"[-–—]\s*(\d{1,2})", m.group()))]
+    spans += [m.span() for m in _MONTH_DATE.finditer(text, pos, end)]
+    ranges = [m.span() for m in _TIME_RANGE.finditer(text, pos, end)
+              if all(int(x) <= 24 for x in re.findall(r"\d{1,2}(?=\D|$)", m.group())[:1] + re.findall(
+                  r"[-–—]\s*(\d{1,2})", m.group()))] if _RANGE_HINT.search(text, pos, end) else []
     if _CLOCK_HINT.search(text, pos, end):
         spans += [m.span() for m in _CLOCK.finditer(text, pos, end)]
-    return spans
+    return spans, ranges
 
 
 # Every character of a _DATE, _TIME_RANGE or _CLOCK match (digits are checked with str.isdecimal, as ``\d``).
@@ -283,15 +301,16 @@ def _fence_area(text: str, start: int, end: int) -> tuple[int, int]:
     Why: scanning the whole ad for dates and times cost more than reading the few digit clusters. A span is
     made of digits, ``./-:–—`` and whitespace only, so it lies inside the run of such characters around it;
     widening [start, end) to whole runs leaves no span crossing pos or the run's end, and no match is cut.
-    The two characters past the end keep the patterns' look-aheads (which stop at the first other character)
-    and ``\\b`` as on the whole text; look-behinds see before ``pos`` anyway.
+    The characters past the end keep the patterns' look-aheads (which stop at the first other character)
+    and ``\\b`` as on the whole text (and _MONTH_DATE's month name a few characters on); look-behinds see before
+    ``pos`` anyway.
     """
     while start > 0 and _in_fence_run(text[start - 1]):
         start -= 1
     n = len(text)
     while end < n and _in_fence_run(text[end]):
         end += 1
-    return start, min(n, end + 2)
+    return start, min(n, end + MONTH_LOOKAHEAD)
 
 
 def _plausible_date(value: str) -> bool:
@@ -340,7 +359,7 @@ _EN_TENS_PAIR = re.compile(r"\b(?:twenty|thirty|fou?rty|fifty|sixty|seventy|eigh
 
 
 class _Joined:
-    """A token made of two (a tens word and a unit word), with the Match methods ``_groups`` reads."""
+    """A token made of several words (a tens word and a unit word, ...), with the Match methods ``_groups`` reads."""
 
     __slots__ = ("_end", "_start", "_word")
 
@@ -357,22 +376,54 @@ class _Joined:
         return self._word
 
 
+# "double five", "triple 7", "dobbelt nul": a digit said two or three times, read as that many digits.
+_MULTIPLIED = re.compile(r"\b(double|dobbelt|dobbel|dubbel|triple|tripple|tredobbelt|trippel)[-‐ ]"
+                         r"([0-9](?![0-9])|[a-zæøå]{2,6})\b", re.I)
+_TIMES = {"double": 2, "dobbelt": 2, "dobbel": 2, "dubbel": 2, "triple": 3, "tripple": 3, "tredobbelt": 3,
+          "trippel": 3}
+# "fem og halvtreds": a Danish two-digit number written in three words, read as "femoghalvtreds".
+_DA_SPACED_PAIR = re.compile(r"\b(en|to|tre|fire|fem|seks|syv|otte|ni) og "
+                             r"(tyve|tredive|fyrre|halvtreds|tres|halvfjerds|firs|halvfems)\b", re.I)
+
+
+def _joins(text: str) -> dict[int, tuple[int, str]]:
+    """start -> (end, word) of each spoken form that is one digit token when its words are joined."""
+    joins: dict[int, tuple[int, str]] = {}
+    if "ty" in text or "TY" in text or "Ty" in text:  # every English tens word holds "ty"
+        for m in _EN_TENS_PAIR.finditer(text):
+            joins[m.start()] = (m.end(), re.sub(r"[-‐ ]", "", m.group()))
+    low = text.lower()
+    if "doub" in low or "dobb" in low or "dubb" in low or "trip" in low:
+        for m in _MULTIPLIED.finditer(text):
+            unit, read = m.group(2), token_digits(m.group(2))
+            if read is not None and len(read[0]) == 1:  # "double 5", "double oh"; not "double penetration"
+                joins[m.start()] = (m.end(), unit * _TIMES[m.group(1).lower()])
+    if " og " in low:
+        for m in _DA_SPACED_PAIR.finditer(text):
+            joins[m.start()] = (m.end(), m.group(1) + "og" + m.group(2))
+    return joins
+
+
 def _join_tens(text: str, found: list[Any]) -> list[Any] | None:
-    """``found`` with each "twenty-eight" pair joined into one token ("twentyeight"), or None when there is none."""
-    if "ty" not in text and "TY" not in text and "Ty" not in text:  # every tens word holds "ty"
-        return None
-    pairs = {m.start(): m.end() for m in _EN_TENS_PAIR.finditer(text)}
-    if not pairs:
+    """``found`` with each spoken form of ``_joins`` ("twenty-eight", "double five", "fem og halvtreds") made one
+    token ("twentyeight", "fivefive", "femoghalvtreds"), or None when there is none."""
+    joins = _joins(text)
+    if not joins:
         return None
     out: list[Any] = []
     k = 0
     while k < len(found):
         m = found[k]
-        end = pairs.get(m.start())
-        if end is not None and k + 1 < len(found) and found[k + 1].end() == end:
-            out.append(_Joined(m.start(), end, m.group() + found[k + 1].group()))
-            k += 2
-            continue
+        join = joins.get(m.start())
+        if join is not None:
+            end, word = join
+            j = k + 1
+            while j < len(found) and found[j].end() <= end:
+                j += 1
+            if found[j - 1].end() == end and j > k + 1:
+                out.append(_Joined(m.start(), end, word))
+                k = j
+                continue
         out.append(m)
         k += 1
     return out
@@ -387,10 +438,10 @@ def _groups(text: str, places: Container[str] | None = None) -> list[list[_Group
     clusters = _clusters([m.group() for m in found] if joined is not None else list(map(re.Match.group, found)))
     if not clusters:
         return []
-    # (start, end, word) only of the tokens the run builder and the fences read: a cluster and two around it
+    # (start, end, word) only of the tokens the run builder and the fences read: a cluster, two before, three after
     tokens: list[tuple[int, int, str]] = [None] * len(found)  # type: ignore[list-item]
     for first, last in clusters:
-        for k in range(max(0, first - 2), min(len(found), last + 2)):
+        for k in range(max(0, first - 2), min(len(found), last + 3)):
             if tokens[k] is None:
                 m = found[k]
                 tokens[k] = (m.start(), m.end(), m.group())
@@ -398,13 +449,17 @@ def _groups(text: str, places: Container[str] | None = None) -> list[list[_Group
     runs: list[list[_Group]] = []
     for first, last in clusters:
         # dates and times only where they could fence this cluster's tokens: the same spans as a whole-text scan
-        blocked = _blocked_spans(text, *_fence_area(text, tokens[first][0], tokens[last][1])) if fences else []
-        runs += _cluster_runs(text, tokens, first, last, blocked, places)
+        dates, ranges = _blocked_spans(text, *_fence_area(text, tokens[first][0], tokens[last][1])) if fences \
+            else ([], [])
+        runs += _cluster_runs(text, tokens, first, last, dates, ranges, places)
     return [r for r in runs if sum(len(g.digits) for g in r) >= 7]
 
 
-def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, last: int,
-                  blocked: list[tuple[int, int]], places: Container[str] | None = None) -> list[list[_Group]]:
+def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, last: int, dates: list[tuple[int, int]],
+                  ranges: list[tuple[int, int]], places: Container[str] | None = None) -> list[list[_Group]]:
+    """Runs of digit groups in one cluster. ``dates`` (dates, clocks) and ``ranges`` (time ranges) fence digits,
+    but a range only where no number is under way: "+40 7 six 3 - 2 nine 1 - 5 0 8" holds no hours."""
+    blocked = dates + ranges
     runs: list[list[_Group]] = []
     run: list[_Group] = []
     filler: list[str] = []
@@ -419,10 +474,15 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         if read is None and tok in _LONE_GLYPHS and run and not filler and _SEP_OK.match(gap) and \
                 token_digits(tokens[k - 1][2]) is not None and _glyph_ends_or_joins(text, tokens, k):
             read = (_LONE_GLYPHS[tok], True)
+        if tok == "0" and len(run) == 1 and run[0].plus and gap.endswith("(") and text[e:e + 1] == ")":
+            prev_end = e  # "+44 (0)7700 …": the trunk zero dialled at home only, not part of the number
+            continue
         if read is not None:
             sizes = _size_after(tok, gap, prev_word, last_size if sizes else None)
             last_size = int(tok) if sizes else 0
-            if sizes or _fenced(text, tokens, k, gap, prev_word, blocked) or _year_run(text, tokens, k) or (
+            fences = dates if ranges and run and not filler and _SEP_OK.match(gap) and \
+                sum(len(g.digits) for g in run) - (len(run[0].digits) if run[0].plus else 0) < 7 else blocked
+            if sizes or _fenced(text, tokens, k, gap, prev_word, fences) or _year_run(text, tokens, k) or (
                     places is not None and _postcode(text, tokens, k, gap, run, places)):
                 read = None
         else:
@@ -452,7 +512,8 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
         elif run and "," in gap and _COMMA_SPACE.search(gap):
             soft = True
         # "+45 ..." opens a number; "8 1 + 2 4 + 7 0" uses "+" between groups (a space after it)
-        plus = ("+" in gap[-2:] and (not run or gap[-1] == "+")) or (not run and prev_word == "plus" and gap.isspace())
+        plus = ("+" in gap[-2:] and (not run or gap[-1] == "+")) or (
+            not run and prev_word in ("plus", "pluss") and gap.isspace())
         if plus and run:
             runs.append(run)
             run = []
@@ -461,7 +522,8 @@ def _cluster_runs(text: str, tokens: list[tuple[int, int, str]], first: int, las
             run = []
         run.append(_Group(digits, s, e, disguised, plus, bool(run) and soft and bool(filler), word_only,
                           soft and bool(run), tok_low in EN_BARE_TENS,
-                          disguised and any(w in tok_low for w in PLUS_ONLY_DIGIT_WORDS)))
+                          disguised and tok_low not in PAIR_WORDS  # "nioghalvfems" is Danish, not Swedish "nio"
+                          and any(w in fold(tok_low) for w in PLUS_ONLY_DIGIT_WORDS)))
         filler = []
         prev_end, prev_word = e, tok_low
     if run:
@@ -476,17 +538,27 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
     if k + 1 < len(tokens):
         n_start, n_end, nxt = tokens[k + 1]
         nxt_gap = text[e:n_start]
-        if len(nxt_gap) <= 2 and "\n" not in nxt_gap and nxt.lower() in _UNITS:
+        if len(nxt_gap) <= 2 and "\n" not in nxt_gap and nxt.lower() in _UNITS and not _possessive(text, tokens, k + 1):
             after = text[n_end:n_end + 2]
             # "9 t.me/x" or "5 m/" is a link, not a unit; "2 9 x 6 1 x 4 0" uses x as a separator, not "times"
             if not (len(after) == 2 and after[0] in "./" and after[1].isalnum()) and not (
                     nxt in "xX" and _x_separates(tokens, k + 2)):
+                return True
+        # "165/182 cm", "58-60 kg": the first of two measures that share the unit after the second
+        if nxt_gap in ("/", "-", "–") and nxt.isdigit() and k + 2 < len(tokens) and tokens[k + 2] is not None:
+            u_start, _u_end, unit = tokens[k + 2]
+            if unit.lower() in _UNITS and unit.lower() not in ("x", "t", "h") and len(text[n_end:u_start]) <= 2:
                 return True
     else:
         nxt_gap = text[e:e + 3]
     if _currency_sign(nxt_gap[:3]) or _currency_sign(gap[-2:]) or "#" in gap[-2:]:
         return True
     if prev_word in _ID_WORDS and len(gap) <= 3:
+        return True
+    if prev_word in _AGE_LABELS and len(gap) <= 3 and len(_tok) == 2 and _tok.isdigit():
+        return True
+    # "ring efter kl 14", "fra klokken 9": an hour
+    if prev_word in ("kl", "klokken") and len(gap) <= 2 and len(_tok) <= 2 and _tok.isdigit() and int(_tok) <= 24:
         return True
     # "first 4: 9187 / last 4: 2254", "sidste fire cifre": a count of digits, not one of them
     if prev_word in _COUNT_BEFORE and gap.isspace() and _count_of_digits(text, tokens, k):
@@ -501,7 +573,7 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
     if gap in ("_", ".") and k >= 1 and tokens[k - 1][2].isalpha() and len(tokens[k - 1][2]) > 2 and (
             gap == "_" or text[max(0, tokens[k - 1][0] - 1):tokens[k - 1][0]] in ("@", "_", "/")):
         return True
-    if gap == " " and len(_tok) == 2 and _roster_age(text, tokens, k):
+    if gap in (" ", ", ") and len(_tok) == 2 and _roster_age(text, tokens, k):
         return True
     return bool(blocked) and _in_spans(s, blocked)
 
@@ -512,6 +584,13 @@ _PHONE_LABELS = frozenset({"ring", "call", "tlf", "tel", "telefon", "phone", "mo
                            "telegram", "signal"})
 
 
+def _possessive(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
+    """True for Danish "min" before a contact word ("… 27 55 min telefon også whatsapp"): "my", not minutes."""
+    if tokens[k][2].lower() != "min" or k + 1 >= len(tokens) or tokens[k + 1] is None:
+        return False
+    return tokens[k + 1][2].lower() in _PHONE_LABELS and text[tokens[k][1]:tokens[k + 1][0]].isspace()
+
+
 def _count_of_digits(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
     """True for "4" in "first 4: 9187" or "sidste fire cifre": a one-digit count with a colon or "digits" after."""
     _s, e, tok = tokens[k]
@@ -520,7 +599,17 @@ def _count_of_digits(text: str, tokens: list[tuple[int, int, str]], k: int) -> b
         return False
     if text[e:e + 2].lstrip(" ")[:1] == ":":
         return True
-    return k + 1 < len(tokens) and tokens[k + 1] is not None and tokens[k + 1][2].lower() in _DIGITS_NOUNS
+    if k + 1 < len(tokens) and tokens[k + 1] is not None and tokens[k + 1][2].lower() in _DIGITS_NOUNS:
+        return True
+    # "first four 2 8 7 3, last four 1 6 0 9": exactly that many digits follow, up to a comma or the line's end
+    n, got, j = int(read[0]), 0, k + 1
+    while 0 < n <= 6 and got < n and j < len(tokens) and tokens[j] is not None:
+        digits = tokens[j][2]
+        if not (digits.isascii() and digits.isdigit()) or not text[tokens[j - 1][1]:tokens[j][0]].isspace():
+            return False
+        got, j = got + len(digits), j + 1
+    return 0 < n <= 6 and got == n and (j >= len(tokens) or tokens[j] is None
+                                        or not text[tokens[j - 1][1]:tokens[j][0]].isspace())
 
 
 def _glyph_ends_or_joins(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
@@ -536,8 +625,14 @@ def _glyph_ends_or_joins(text: str, tokens: list[tuple[int, int, str]], k: int) 
     return not any(c.isalnum() for c in line)
 
 
+# "(hun 29, han 34)", "she 24 / he 31": a person word before an age, as a name is.
+_PERSON_WORDS = frozenset({"hun", "han", "she", "he", "pige", "girl", "dreng", "boy", "mand", "kvinde", "man",
+                           "woman", "lady", "dame"})
+
+
 def _roster_age(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
-    """True for an age in a roster of names ("Alexa 22, Daria 24, Mona 29"), not a piece of a number.
+    """True for an age in a roster of names ("Alexa 22, Daria 24, Mona 29", "hun 29, han 34"), not a piece of a
+    number.
 
     The age follows a capitalised name that opens a list item (after a comma, colon, line break or bracket, or
     at the start) and ends its item (a comma, line break, bracket or full stop follows).
@@ -546,8 +641,8 @@ def _roster_age(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
     if not tok.isascii() or not tok.isdigit() or not 18 <= int(tok) <= 69 or k == 0 or tokens[k - 1] is None:
         return False
     ps, _pe, name = tokens[k - 1]
-    if not (len(name) >= 2 and name.isalpha() and name[0].isupper() and name[1:].islower()) or \
-            name.lower() in _PHONE_LABELS:
+    if not ((len(name) >= 2 and name.isalpha() and name[0].isupper() and name[1:].islower())
+            or name.lower() in _PERSON_WORDS) or name.lower() in _PHONE_LABELS:
         return False
     before = text[max(0, ps - 12):ps].rstrip(" ")
     if (before or ps > 12) and before[-1:] not in (",", ":", ";", "\n", "(", "•", "·", "-", "–", "|", "/"):
@@ -562,7 +657,7 @@ def _size_after(tok: str, gap: str, prev_word: str, last_size: int | None) -> bo
         return False
     if last_size is None:
         return prev_word in _SIZE_WORDS
-    return 0 < int(tok) - last_size <= 6
+    return 0 < int(tok) - last_size <= 6 or gap in ("-", "/")  # or measures: "Sizes: 90-60-90"
 
 
 _DIGITS_NOUNS = frozenset({"cifre", "ciffer", "digits", "digit", "numbers", "tal", "numre"})
@@ -732,8 +827,10 @@ def _from_run(run: list[_Group], ct: CleanText, original: str, region: str, sour
 def _url_numbers(ct: CleanText, original: str, region: str, source: str) -> list[PhoneHit]:
     hits = []
     for m in _URL_NUM.finditer(ct.text):
-        digits = re.sub(r"\D", "", m.group(1))
-        plus = m.group(1).lstrip().startswith("+") or "wa.me" in m.group(0).lower() or "phone=" in m.group(0)
+        number = m.group(1)
+        encoded = number[:3] in ("%2B", "%2b")  # "number=%2B359...": a "+" written URL-encoded
+        digits = re.sub(r"\D", "", number[3:] if encoded else number)
+        plus = encoded or number.lstrip().startswith("+") or "wa.me" in m.group(0).lower() or "phone=" in m.group(0)
         e164 = parse_number(digits, plus=plus and len(digits) > 8, region=region, implied_plus=True)
         if e164:
             os_, oe = ct.orig_span(m.start(1), m.end(1))
@@ -742,27 +839,63 @@ def _url_numbers(ct: CleanText, original: str, region: str, source: str) -> list
 
 
 # A number told in steps: "Mit nr starter med 61, så kommer 27, derefter 90, og det slutter med 48", "my number
-# starts with 22, then 45, then 87 and ends with 13". The filler words between the groups are too many for a run.
-_NARRATED = re.compile(r"\b(?:start(?:s|er)?\s+(?:with|med)|begins?\s+with|begynder\s+med"
-                       r"|first\s+(?:digits?|part)\s+(?:is|are)|første\s+(?:cifre|del)\s+(?:er|:))\b", re.I)
+# starts with 22, then 45, then 87 and ends with 13", "starts with 31, ends with 2290, and the middle is 45",
+# "Slutter på 77 31. Starter med 48 06.", "First half: 39 50 … second half: 84 16". The filler words between the
+# groups are too many for a run; the words name each part's place in the number, whatever order they come in.
+_NARRATED = re.compile(
+    r"\b(?:(?P<start>start(?:s|er)?\s+(?:with|med|på)|begins?\s+with|begynder\s+med"
+    r"|first\s+(?:digits?\s+(?:is|are)|part\s+(?:is|:)|half)|første\s+(?:cifre\s+(?:er|:)|del\s+(?:er|:)|halvdel))"
+    r"|(?P<middle>(?:the\s+)?middle\s+(?:is|part\s+is|digits\s+are)|midten\s+er|i\s+midten"
+    r"|midterste\s+(?:cifre|del)\s+er)"
+    r"|(?P<end>ends?\s+(?:with|in|on)|(?:slutter|ender)\s+(?:med|på)|last\s+(?:digits?\s+(?:is|are)|part\s+(?:is|:)|half)"
+    r"|second\s+half|sidste\s+(?:cifre\s+(?:er|:)|del\s+(?:er|:)|halvdel)|anden\s+halvdel))", re.I)
+_NARRATED_HINTS = ("start", "begin", "begynd", "first", "første", "middle", "midt", "end", "slutter", "last",
+                   "second", "sidste", "anden")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n\s*\n")
+_PART_GAP = 160  # the most characters between two named parts of one number
+
+
+def _narrated_parts(text: str) -> list[list[re.Match[str]]]:
+    """Runs of _NARRATED cues close to each other, each run one number told in parts."""
+    chains: list[list[re.Match[str]]] = []
+    for m in _NARRATED.finditer(text):
+        if chains and m.start() - chains[-1][-1].end() <= _PART_GAP and \
+                "\n\n" not in text[chains[-1][-1].end():m.start()]:
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    return [c for c in chains if c[0].lastgroup == "start" or len(c) > 1]
+
+
+def _part_groups(text: str, begin: int, stop: int) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of the digit tokens in [begin, stop): no unit counts ("30 min"), no bare "to"/"en";
+    a part ends at the line break after its digits ("first half: 30 92\n(no calls after 22)")."""
+    found: list[Any] = list(_TOKEN.finditer(text, begin, stop))
+    found = _join_tens(text, found) or found
+    groups: list[tuple[int, int, str]] = []
+    for k, t in enumerate(found):
+        if groups and "\n" in text[groups[-1][1]:t.start()]:
+            break
+        read = token_digits(t.group())
+        unit = k + 1 < len(found) and found[k + 1].group().lower() in _UNITS
+        if read is not None and not unit and t.group().lower() not in AMBIGUOUS_WORDS:
+            groups.append((t.start(), t.end(), read[0]))
+    return groups
 
 
 def _narrated_numbers(ct: CleanText, original: str, region: str, source: str) -> list[PhoneHit]:
-    """Numbers told in steps after "starts with" / "starter med", up to the end of the sentence."""
+    """Numbers told in named parts (start, middle, end), each part's digits up to the next cue or sentence end."""
     hits: list[PhoneHit] = []
     text = ct.text
-    for m in _NARRATED.finditer(text):
-        end = _SENTENCE_END.search(text, m.end())
-        stop = min(end.start() if end else len(text), m.end() + 200)
-        found: list[Any] = list(_TOKEN.finditer(text, m.end(), stop))
-        found = _join_tens(text, found) or found
-        groups: list[tuple[int, int, str]] = []
-        for k, t in enumerate(found):
-            read = token_digits(t.group())
-            unit = k + 1 < len(found) and found[k + 1].group().lower() in _UNITS
-            if read is not None and not unit and t.group().lower() not in AMBIGUOUS_WORDS:
-                groups.append((t.start(), t.end(), read[0]))
+    for chain in _narrated_parts(text):
+        parts: dict[str, list[tuple[int, int, str]]] = {"start": [], "middle": [], "end": []}
+        for i, m in enumerate(chain):
+            end = _SENTENCE_END.search(text, m.end())
+            stop = min(end.start() if end else len(text), m.end() + 200)
+            if i + 1 < len(chain):
+                stop = min(stop, chain[i + 1].start())
+            parts[m.lastgroup or "middle"].extend(_part_groups(text, m.end(), stop))
+        groups = parts["start"] + parts["middle"] + parts["end"]
         if len(groups) < 2:
             continue
         digits = "".join(g[2] for g in groups)
@@ -770,7 +903,7 @@ def _narrated_numbers(ct: CleanText, original: str, region: str, source: str) ->
             continue
         e164 = parse_number(digits, plus=False, region=region) or _possible_e164(digits, region)
         if e164:
-            os_, oe = ct.orig_span(groups[0][0], groups[-1][1])
+            os_, oe = ct.orig_span(min(g[0] for g in groups), max(g[1] for g in groups))
             hits.append(PhoneHit(e164, original[os_:oe], os_, oe, True, source))
     return hits
 
@@ -795,10 +928,11 @@ def find_phones(text: str, *, region: str, source: str = "text", ct: CleanText |
             if not covered or not any(a <= hit.start < b or hit.start <= a < hit.end for a, b in covered):
                 hits.append(hit)
     low_ct = ct.text.lower()  # the cleaned text: NFKC may have made "start" of full-width letters
-    if ("start" in low_ct or "begin" in low_ct or "begynd" in low_ct or "first" in low_ct or "første" in low_ct) \
-            and _NARRATED.search(ct.text):  # every _NARRATED match holds one of these
+    if any(w in low_ct for w in _NARRATED_HINTS) and _NARRATED.search(ct.text):  # each match holds a hint
         for hit in _narrated_numbers(ct, text, region, source):
-            if not any(h.e164 == hit.e164 or (h.start < hit.end and hit.start < h.end) for h in hits):
+            # the parts' names outrank their order in the text: a run read across them is replaced
+            hits = [h for h in hits if not (h.start < hit.end and hit.start < h.end)]
+            if all(h.e164 != hit.e164 for h in hits):
                 hits.append(hit)
     if ("bag" in low_ct or "back" in low_ct or "revers" in low_ct or "omvendt" in low_ct) and hits:
         hits = _reversed_where_told(ct.text, text, hits, region)

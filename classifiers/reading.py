@@ -32,7 +32,7 @@ from config.training_schema import load_training
 log = logging.getLogger(__name__)
 
 # Bump when extraction code changes behaviour: stored readings with another stamp are re-read.
-READER_VERSION = "reader.v7"
+READER_VERSION = "reader.v8"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Set to a dict to have ``read_ad``/``read_ads`` add each step's thread CPU seconds to it (bench/extract.py --steps);
 # None: off.

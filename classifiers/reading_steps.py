@@ -179,6 +179,23 @@ def do_model(a: AdState, res: Resources, region: str) -> None:
             a.indicator_hits.append({"code": code, "indicator_id": f"model_{code.lower()}", "lexicon_id": MODEL_ID,
                                      "lexicon_version": res.model.version, "start": s, "end": e,
                                      "text": combined[os_:oe], "source": src})
+    if any(h["code"] == "THIRD_PARTY" for h in a.indicator_hits) and _COUPLE.search(combined):
+        a.indicator_hits = [h for h in a.indicator_hits if not _couple_voice(h)]
+
+
+# An ad written by a couple about themselves ("Vi er et par", "we are a real couple"): its "we" and "us" are the two
+# persons offered (MULTIPLE_PERSONS), not someone booking for them.
+_COUPLE = re.compile(r"\b(?:vi\s+er\s+(?:et\s+)?(?:ægte\s+|rigtigt?\s+|nyt?\s+|ungt?\s+|modent?\s+)?par"
+                     r"|we\s*(?:are|'re)\s+(?:a\s+)?(?:real\s+|genuine\s+|young\s+|mature\s+|married\s+)?couple"
+                     r"|(?:real|genuine|married|ægte)\s+(?:couple|par))\b", re.I)
+_WE_US = re.compile(r"\b(?:we|us|vi|os)\b", re.I)
+_OUR = re.compile(r"\b(?:our|vores|girls?|piger?|ladies|damer?)\b", re.I)
+
+
+def _couple_voice(hit: dict[str, Any]) -> bool:
+    """True for a THIRD_PARTY hit that is only a couple's "we"/"us" ("Contact us", "vi tilbyder")."""
+    text = hit["text"]
+    return hit["code"] == "THIRD_PARTY" and bool(_WE_US.search(text)) and not _OUR.search(text)
 
 
 _NAMED_AGE = re.compile(r"(?:\(\s*\d{2}\s*\)|(?<![\w])(?!(?i:str|size|alder|age|bh|nr|no|tlf|tel|mob|sms|ring|call|"

@@ -40,6 +40,8 @@ def test_age_forms(text: str, age: int) -> None:
     "only 12 days left", "jeg er her kun 14 dage", "only 17 € extra", "I'm 16 meters from the beach",
     "She is 15 minutes away", "Hun er 10 min fra stationen", "Klokken er 22 nu", "It is 22:00",
     "pige på 160 cm", "pige på 2. sal", "Girl, 1500 kr", "lady of 55 kg",
+    # session 7: how long, not how old
+    "Jeg har bo i Danmark 12 år, snakke dansk", "har boet i Horsens 14 år", "I have lived in Odense 16 years",
 ])
 def test_no_false_age(text: str) -> None:
     assert [m for m in find_ages(text, source="text", bounds=B) if m.strong] == []
@@ -52,7 +54,8 @@ def test_a_number_in_a_list_of_numbers_is_no_weak_age(text: str) -> None:
 
 
 @pytest.mark.parametrize("title", ["Anna 17 km fra Aarhus", "Mia 15 min fra Odense", "Istedgade 45, 2. sal",
-                                   "Size 38, weight 55 kg", "Vejle 24 timer", "Hotel 25 min"])
+                                   "Size 38, weight 55 kg", "Vejle 24 timer", "Hotel 25 min", "Husk 24 timers afbud",
+                                   "Odense until 18.3, then Vejle 19–21.3"])
 def test_title_number_with_a_unit_is_no_weak_age(title: str) -> None:
     assert [m.value for m in find_ages(title, source="title", bounds=B)] == []
 
@@ -201,6 +204,10 @@ def test_positional_scans_equal_plain_on_demo_market() -> None:
     ("Sofie (24) her. Jeg er 24 år og bor på Vesterbro.", False),  # one person's age, twice
     ("Alder: 29 | Højde: 172 cm | Str: 38", False),  # a size after a label is no second age
     ("Maja, 27 år. Ring på to otte – fem nul – 19 – 43", False),  # a piece of a phone is no second age
+    # session 7: a duration, a notice period or a date range is no second age
+    ("Nok 45 år, thai massage.\nJeg har bo i Danmark 12 år, snakke dansk godt.", False),
+    ("Pia, 46, Haslev.\nHusk 24 timers afbud.", False),
+    ("Monique, 38, from Utrecht.\nAarhus until 20.12, then Copenhagen 21–23.12.", False),
 ])
 def test_a_roster_of_ages_is_several_persons(read_settings, resources, text: str, several: bool) -> None:
     """Two or more different ages written after names or in brackets offer several persons (MULTIPLE_PERSONS)."""
@@ -209,3 +216,16 @@ def test_a_roster_of_ages_is_several_persons(read_settings, resources, text: str
     assert bool(found) == several, found
     for h in found:
         assert text[h["start"]:h["end"]] == h["text"]
+
+
+@pytest.mark.parametrize(("text", "third_party", "several"), [
+    ("We are Lise (35) and Peter (41), a real couple from Odense. Contact us by mail.", False, True),
+    ("Vi er et par (hun 31, han 36) og tilbyder massage. Skriv til os.", False, True),
+    ("Vi er et par. Kontakt os om vores piger.", True, True),  # "our girls" is a house, couple or not
+    ("Contact us for booking, our ladies are waiting.", True, True),
+])
+def test_a_couple_speaking_as_we_is_no_third_party(read_settings, resources, text: str, third_party: bool,
+                                                   several: bool) -> None:
+    """An ad a couple writes about themselves: their "we"/"us" is the two persons offered, not a booker."""
+    codes = {h["code"] for h in read_ad("", text, {}, settings=read_settings, resources=resources).indicators}
+    assert ("THIRD_PARTY" in codes) == third_party and ("MULTIPLE_PERSONS" in codes) == several, codes

@@ -12,7 +12,8 @@ tests/classifiers/dev_ads_a.yaml (160 ads by another blind author) was scored on
 development set now. Sets C and D (session 6, two more blind authors; dev_ads_c.yaml, dev_ads_d.yaml) were
 scored once unseen (C 0.981 / 0.901 / 0.939 / 0.994, D 0.997 / 0.919 / 0.967 / 0.975) and are development sets too.
 tests/classifiers/heldout_ads_e.yaml (session 6, a fifth blind author) is held out like B: first scored with the
-session-6 reader at 0.985 / 0.954 / 0.990 / 0.988.
+session-6 reader at 0.985 / 0.954 / 0.990 / 0.988. Set G (session 7, dev_ads_g.yaml, a sixth blind author) was scored
+once unseen (0.984 / 0.895 / 0.979 / 0.994) and is a development set; B after session 7: 0.994 / 0.916 / 0.971 / 0.987.
 The floors sit a little below the held-out scores; the issue's goals are phones >= 0.99, indicators >= 0.85
 rising to 0.90, age and city >= 0.95.
 """
@@ -27,7 +28,7 @@ from bench.heldout_ads import HELDOUT_ADS, load_ads, score
 from classifiers.evaluation import EvalReport
 
 DEV_ADS = Path(__file__).with_name("dev_ads_a.yaml")
-DEV_ADS_CD = [Path(__file__).with_name(f"dev_ads_{x}.yaml") for x in "cd"]
+DEV_ADS_CD = [Path(__file__).with_name(f"dev_ads_{x}.yaml") for x in "cdg"]
 HELDOUT_E = Path(__file__).with_name("heldout_ads_e.yaml")
 
 
@@ -51,7 +52,7 @@ def test_held_out_ads_phones_age_city(held: EvalReport) -> None:
 
 
 def test_held_out_ads_indicators(held: EvalReport) -> None:
-    assert held.macro_f1 >= 0.88, {c: round(p.f1, 3) for c, p in held.indicators.items()}
+    assert held.macro_f1 >= 0.89, {c: round(p.f1, 3) for c, p in held.indicators.items()}
 
 
 def test_dev_ads_stay_read(read_settings) -> None:

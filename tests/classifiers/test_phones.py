@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 from classifiers.phones import find_phones, parse_field
 
 DK = "+4520123456"
+# First words of towns the sets name after a post code (the reader passes the whole gazetteer's).
+TOWNS = frozenset({"aalborg", "aarhus", "odense", "københavn", "kolding", "vejle", "esbjerg", "randers", "nørresundby",
+                   "frederiksberg", "herning", "horsens", "roskilde", "næstved", "silkeborg", "helsingør"})
 
 
 @pytest.mark.parametrize(("text", "e164", "obfuscated"), [
@@ -262,13 +265,61 @@ def test_property_fences_never_raise_on_odd_digits(words: list[str]) -> None:
         assert hit.e164.startswith("+")
 
 
-def test_dev_phones_f() -> None:
-    """Blind-written contact snippets (dev set F): every way of hiding a number, and decoys."""
-    items = yaml.safe_load((Path(__file__).with_name("dev_phones_f.yaml")).read_text(encoding="utf-8"))["items"]
+@pytest.mark.parametrize(("name", "min_precision", "min_recall"), [
+    ("dev_phones_f.yaml", 0.98, 0.88),  # session 6; unseen 0.927 / 0.653
+    ("dev_phones_f2.yaml", 0.97, 0.79),  # session 7; unseen 0.863 / 0.702
+])
+def test_dev_phones_f(name: str, min_precision: float, min_recall: float) -> None:
+    """Blind-written contact snippets (dev sets F and F2): every way of hiding a number, and decoys."""
+    items = yaml.safe_load((Path(__file__).with_name(name)).read_text(encoding="utf-8"))["items"]
     tp = fp = fn = 0
     for it in items:
-        got = {h.e164 for h in find_phones(it["text"], region="DK")}
+        got = {h.e164 for h in find_phones(it["text"], region="DK", places=TOWNS)}
         want = set(it["phones"] or [])
         tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    assert precision >= 0.97 and recall >= 0.86, (precision, recall)
+    assert precision >= min_precision and recall >= min_recall, (precision, recall)
+
+
+@pytest.mark.parametrize(("text", "e164"), [
+    # a digit said twice or three times
+    ("text me: double six, triple two, four, one, oh", "+4566222410"),
+    ("Ring: dobbelt otte, fem, tredobbelt nul, syv, to", "+4588500072"),
+    ("ring 3 double 1 4 5 triple 9", "+4531145999"),
+    # a Danish two-digit number in three words; accented and Nordic digit words
+    ("sms: otte og tyve, fire og halvtreds, tolv, to og tres", "+4528541262"),
+    ("tlf: to ét – fire fem – seks syv – otte ni", "+4521456789"),
+    ("ring meg: pluss fire sju, ni to, åtte en, fem fem, tre tre", "+4792815533"),
+    ("+40 șapte 2 8 - opt 4 1 - 9 nouă 3", "+40728841993"),
+    # single digits joined by x inside one word; a URL-encoded plus
+    ("remove the x: 3x1x7x7x2x0x5x4", "+4531772054"),
+    ("viber://chat?number=%2B40723456789", "+40723456789"),
+    # dash pairs of single digits while a number is under way are no time ranges
+    ("+40 7 two 2 - 3 five 4 - 1 9 9", "+40722354199"),
+    # a plain number before a price list that starts with "1 time"
+    ("Ring 61 72 83 94 – 1 time 1500 kr, 2 timer 2800 kr.", "+4561728394"),
+    # Danish "min" (my) before a contact word is no unit
+    ("Tlf 42 17 90 33 min telefon er også på signal", "+4542179033"),
+    # the parts of a number named out of order
+    ("Ender med 58 19. Starter med 27 40.", "+4527405819"),
+    ("begins with 41, ends with 7730, and the middle is 62", "+4541627730"),
+    ("first half: 30 92\n(no calls after 22)\nsecond half: 71 64", "+4530927164"),
+])
+def test_session_7_phone_forms(text: str, e164: str) -> None:
+    """Forms found on blind set F2 (session 7), each written here anew."""
+    assert [h.e164 for h in find_phones(text, region="DK", places={"aalborg", "kolding"})] == [e164]
+
+
+@pytest.mark.parametrize("text", [
+    "Tour: Aalborg 14/2, Kolding 15/2 - 17/2, skostr 39",
+    "Tider 31.12: 21:00-03:00, 2500 kr",
+    "Booking 24.12.2026 kl. 19.30-20.30",
+    "Vi er to (hun 31, han 36) · 168/185 cm · 22.-24. marts i Kolding",
+    "Measurements: 90-60-90, Age 27 · 5 ft 7",
+    "Ring efter kl 15 eller kl 20",
+    "Postnr 9000 Aalborg · 9220 Aalborg Øst · 9400 Nørresundby",
+    "I offer double service and triple fun, 60 min 1500 kr",
+])
+def test_session_7_fences(text: str) -> None:
+    """Dates without a year, time ranges after a label, heights sharing a unit, ages after a label or a pronoun."""
+    assert find_phones(text, region="DK", places={"aalborg", "kolding", "nørresundby"}) == []
