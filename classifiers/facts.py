@@ -27,7 +27,7 @@ _NOT_AGE_UNITS = (r"(?:cm|mm|km|m\b|meter|metres?|meters?|mil\b|miles?|mi\b|kg|k
                   r"\$|usd|nok|sek\b|min|minutter|minutes?|sek|sec|seconds?|timers?|døgn|hours?|hrs?\b|h\b|t\b|dage|days?|"
                   r"uger|weeks?|måneder|months?|%|procent|percent|stk|pcs|gange|times|tommer|inch(?:es)?)")
 _YEARS = (r"(?:år(?:ig|s)?|aar|års|yo|y\.o\.?|y/o|yrs?\.?|years?|jahre|ani|lat|anos|años|ans|éves|let|"
-          r"godina|jaar|vuotta|åringen|årig)")
+          r"godina|jaar|vuotta|åringen|årig|岁|歳|tuổi|лет|года|років|роки|y(?=[\s,.)!]|$))")
 _AGE_STRONG = (
     re.compile(rf"(?<![\w])(?:age|alder|ålder|âge|edad|alter|vârsta|varsta|wiek|leeftijd|ikä)\s*[:=\-–]?\s*"
                rf"(?:is\s+|er\s+)?{_N}(?![\w+])", re.I),
@@ -35,12 +35,14 @@ _AGE_STRONG = (
                rf"in\s+(?:the\s+)?business|i\s+branchen|siden|ago|i\s+danmark|in\s+denmark|here|her))", re.I),
     re.compile(rf"(?<![\w])(?:i'?m|i\s+am|im|jeg\s+er|am|i'm\s+only|jeg\s+er\s+kun|only|kun)\s+(?:a\s+|en\s+)?"
                rf"{_N}(?![\w+])(?!\s*(?:{_NOT_AGE_UNITS}|,\d|\.\d|/|x))", re.I),
-    re.compile(rf"(?<![\w])(?:just\s+turned|barely|lige\s+fyldt|nyligt?\s+fyldt|nyfyldt|fyldt|knap|turned)\s+"
+    re.compile(rf"(?<![\w])(?:just\s+turned|barely|lige\s+fyldt|nyligt?\s+fyldt|nyfyldt|fyldt|knap|turned"
+               rf"|lige\s+blevet|netop\s+blevet|just\s+became|recently\s+turned)\s+"
                rf"{_N}(?![\w+])", re.I),
 )
 # Every "22 år" match ends a word with one of these ("22år", "years"), or holds "y.o" / "y/o".
 _YEARS_ENDS = ("år", "årig", "års", "åringen", "aar", "yo", "yr", "yrs", "year", "years", "jahre", "ani", "lat",
-               "anos", "años", "ans", "éves", "let", "godina", "jaar", "vuotta")
+               "anos", "años", "ans", "éves", "let", "godina", "jaar", "vuotta", "岁", "歳", "tuổi", "лет", "года",
+               "років", "роки")  # and a bare "y" right after the number ("15 y from"): _BARE_Y
 # Where a match of each strong form can start (``finditer_at``): forms 0 and 3 open with a look-behind and one
 # of these words; form 2 with one of _AGE_I_AM_STARTS; form 1 ("22 år") opens with the number, which ends at
 # most a few spaces and a hyphen before a years word. Each is what its regex requires; a test compares with
@@ -49,7 +51,7 @@ _AGE_OPENERS: tuple[tuple[str, ...], ...] = (
     ("age", "alder", "ålder", "âge", "edad", "alter", "vârsta", "varsta", "wiek", "leeftijd", "ikä"),
     (),
     (),
-    ("just", "barely", "lige", "nylig", "nyfyldt", "fyldt", "knap", "turned"),
+    ("just", "barely", "lige", "nylig", "nyfyldt", "fyldt", "knap", "turned", "netop", "recently"),
 )
 # Form 2 opens with "i'm", "im", "i am", "jeg er", "am", "only" or "kun", each followed by whitespace; read on
 # the lower-cased text. Why a regex: "i" and "am" stand everywhere ("i byen", "same"), and trying the form at
@@ -58,6 +60,7 @@ _AGE_OPENERS: tuple[tuple[str, ...], ...] = (
 _AGE_I_AM_STARTS = re.compile(r"i(?='?m\s|\s+am\s)|jeg(?=\s)|am(?=\s)|only(?=\s)|kun(?=\s)")
 _MAX_NUMBER_CHARS = 20  # longest ``_N``: "otte og halvtreds" (17)
 _WORD_START = re.compile(r"(?<!\w)\w")
+_BARE_Y = re.compile(r"(?<=\d)\s?y(?=[\s,.)!]|$)")
 _YEARS_END = re.compile("(?:" + "|".join(sorted(_YEARS_ENDS, key=len, reverse=True)) + r")(?!\w)")
 _YEARS_SUFFIX_LENGTHS = {x: tuple(len(y) for y in _YEARS_ENDS if x.endswith(y)) for x in _YEARS_ENDS}
 
@@ -71,6 +74,8 @@ def _years_starts(key: Lowered) -> set[int]:
     """
     low = key.low
     anchors = key.positions(("y.o", "y/o"))
+    if "y" in low:
+        anchors += [m.end() - 1 for m in _BARE_Y.finditer(low)]
     for m in _YEARS_END.finditer(low):  # the longest years ending of a word; the shorter ones end it too
         e = m.end()
         anchors += [e - n for n in _YEARS_SUFFIX_LENGTHS[m.group()]]
@@ -103,6 +108,11 @@ _AGE_BLOCK_BEFORE = re.compile(r"(?:\b(?:i|in|for|since|siden|over|de\s+sidste|t
                                r"|\b(?:i|in)\s+(?:danmark|denmark|dk|byen|town|the\s+city)\s*$"
                                r"|\b(?:boet|bo|bor|levet|lived|live|living|been|været|arbejdet|worked)\s+(?:her\s+|here\s+)?"
                                r"(?:i|in)\s+[\wæøå]+\s*$)", re.I)
+# "Jeg bor her med min familie 12 år", "I have worked in massage here 15 years": a verb of living or working earlier in
+# the sentence makes "N år" how long, unless the number is stated as what she is ("bor i Odense og er 24 år").
+_DURATION_BEFORE = re.compile(r"\b(?:bor|boet|bo|levet|lived|living|been|været|arbejdet|worked)"
+                              r"\b[^.!?\n]{0,40}$(?<!\ber\s)(?<!\bis\s)(?<!\bam\s)(?<!'m\s)(?<!\bog\s)(?<!\band\s)"
+                              r"(?<!\bkun\s)(?<!\bonly\s)(?<!,\s)(?<!\w,)", re.I)
 # Emoji and pictographs that end a "Ruby here, 30 🙂" as a full stop would.
 _EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff"
 # Words that a number follows without being an age: street names ("Istedgade 45"), sizes, rooms, weeks.
@@ -113,7 +123,7 @@ _AGE_WEAK = (
     re.compile(r"\((?P<n>\d{2})\)"),
     re.compile(rf"(?:^|(?<!\d)[,|–—\-:]|\s-\s)\s*(?P<n>\d{{2}})\s*"
                rf"(?:[,|–—)!.{_EMOJI}]|$|\s-\s|\s(?:only|kun)\b)", re.M),
-    re.compile(rf"^\s*[A-ZÆØÅ][a-zæøåé]{{2,14}}\s+(?P<n>\d{{2}})(?![\w.,+])(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d))"),
+    re.compile(rf"^\s*[A-ZÆØÅ][a-zæøåé]{{2,14}}\s+(?P<n>\d{{2}})(?![\w.,+/])(?!\s*(?i:{_NOT_AGE_UNITS}\b|,-|\d))"),
     # "Sweet Mei 21 – Nørrebro", "jeg er Andreea 23.", "Sofia 22 from Moldova", "julia 24" on its own line: a
     # name (a capitalised word, or any word alone on its line) right before two digits that end there.
     re.compile(rf"(?<![\w])(?!(?i:{_NOT_AGE_BEFORE})\b)(?:[A-ZÆØÅ][a-zæøåé]{{2,14}}|(?<=^)[a-zæøå]{{3,14}}"
@@ -140,6 +150,15 @@ _AGE_THIRD = re.compile(rf"(?<![\w])(?!(?i:klokken|prisen|pris|price|it|det|der|
                         rf"nummer|number|adressen|address|height|højden|vægten|weight|size|str)\b)"
                         rf"(?:(?i:she|he|hun|han)|[A-ZÆØÅ][a-zæøåé]{{2,14}})\s+(?:is|er)\s+"
                         rf"(?:only\s+|kun\s+|just\s+)?{_N}(?![\w+:])(?!\s*(?i:{_NOT_AGE_UNITS}|,\d|\.\d|/|x|%))")
+
+# "jeg hedder Birthe og er 51", "hej jeg hedder tanja er 33", "jeg er freja og er sytten", "my name is Ana and am 24":
+# the writer gives her name, then her age.
+_AGE_INTRO = re.compile(rf"(?i:(?:hedder|heter|navn\s+er|name\s+is|named|called)\s+[^\W\d_]{{2,15}}"
+                        rf"|(?:jeg\s+er|i'?m|i\s+am)\s+[^\W\d_]{{2,15}}\s*,?\s+(?:og|and))\s*,?\s+"
+                        rf"(?i:(?:og|and)\s+)?(?i:er|is|am|i'?m)\s+(?i:only\s+|kun\s+|just\s+)?{_N}(?![\w+:])"
+                        rf"(?!\s*(?i:{_NOT_AGE_UNITS}|,\d|\.\d|/|x|%))")
+_AGE_INTRO_WORDS = frozenset({"hedder", "heter", "navn", "name", "named", "called"})  # or "jeg er/I'm … og/and"
+_AND, _I_AM = frozenset({"og", "and"}), frozenset({"jeg", "i", "im"})
 
 # "pige på 19", "a girl of 19", "young girl, 16, new", "lady aged 25": the age of the one person an ad offers,
 # named by a noun for her (as strong as "I'm 19"; plural nouns name several persons and are left out).
@@ -182,7 +201,8 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
             value = _age_value(m.group("n"))
             if value is None or not lo <= value <= hi:
                 continue
-            if rx is _AGE_STRONG[1] and _AGE_BLOCK_BEFORE.search(text[max(0, m.start() - 32):m.start()]):
+            if rx is _AGE_STRONG[1] and (_AGE_BLOCK_BEFORE.search(text[max(0, m.start() - 32):m.start()])
+                                         or _DURATION_BEFORE.search(text[max(0, m.start() - 48):m.start()])):
                 continue
             if text[m.end("n"):m.end("n") + 1] == "+":
                 continue
@@ -191,6 +211,11 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
         for m in _AGE_THIRD.finditer(text):
             value = _age_value(m.group("n"))
             if value is not None and lo <= value <= hi:
+                out.append(Mention(value, m.start("n"), m.end("n"), source, True))
+    if key.has_word(_AGE_INTRO_WORDS) or (key.has_word(_AND) and key.has_word(_I_AM)):
+        for m in _AGE_INTRO.finditer(text):
+            value = _age_value(m.group("n"))
+            if value is not None and lo <= value <= hi and not any(o.start == m.start("n") for o in out):
                 out.append(Mention(value, m.start("n"), m.end("n"), source, True))
     for m in _AGE_NOUN.finditer(text) if key.has_word(_AGE_NOUN_WORDS) else ():
         value = _age_value(m.group("n"))
@@ -246,7 +271,9 @@ class Gazetteer:
     character; here each word of the text costs one dict lookup.
     """
 
-    def __init__(self, places: list[dict[str, object]]) -> None:
+    def __init__(self, places: list[dict[str, object]], capitalised_only: list[str] | None = None) -> None:
+        # spellings that are also common words ("års" in "18-års fødselsdag"): a place only when capitalised
+        self.capitalised_only = frozenset(w.lower() for w in capitalised_only or [])
         self.by_alias: dict[str, Place] = {}
         for entry in places:
             place = Place(str(entry["name"]), entry.get("parent"))  # type: ignore[arg-type]
@@ -275,7 +302,9 @@ class Gazetteer:
         out: list[Mention] = []
         first = self.first
         if key is not None and key.exact:
-            return self._find_at(key, source) if not key.words.isdisjoint(first) else out
+            if key.words.isdisjoint(first):
+                return out
+            return self._capitalised(text, self._find_at(key, source))
         spans = [m.span() for m in _GAZ_WORD.finditer(text)]
         words = [text[a:b].lower() for a, b in spans]
         i, n = 0, len(words)
@@ -300,7 +329,14 @@ class Gazetteer:
                     break
             else:
                 i += 1
-        return out
+        return self._capitalised(text, out)
+
+    def _capitalised(self, text: str, found: list[Mention]) -> list[Mention]:
+        """``found`` without lower-case spellings listed as ``capitalised_only``."""
+        if not self.capitalised_only or not found:
+            return found
+        return [m for m in found if text[m.start:m.start + 1].isupper()
+                or text[m.start:m.end].lower() not in self.capitalised_only]
 
     def _find_at(self, key: Lowered, source: str) -> list[Mention]:
         """``find`` reading only where a place's first word stands (same result: a test compares them).
@@ -339,7 +375,7 @@ class Gazetteer:
 def load_gazetteer(path: Path) -> Gazetteer:
     """load_gazetteer (Gazetteer): from ``config/gazetteer/<country>.yaml``."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Gazetteer(list(data["places"]))
+    return Gazetteer(list(data["places"]), list(data.get("capitalised_only") or []))
 
 
 def choose_place(mentions: list[Mention]) -> Place | None:

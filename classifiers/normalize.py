@@ -153,6 +153,7 @@ AMBIGUOUS_PAIR_WORDS = frozenset({"ten", "ti", "tres", *_EN_TENS_ALL})
 EN_BARE_TENS = frozenset(_EN_TENS_ALL)
 
 
+_LOOKALIKE_O = str.maketrans({"\u043e": "o", "\u03bf": "o"})  # Cyrillic о, Greek ο (lower-cased already)
 _X_SPACED = re.compile(r"\d(?:x\d){6,}")
 
 
@@ -171,7 +172,8 @@ def token_digits(token: str) -> tuple[str, bool] | None:
     if pair is not None:
         return pair, True
     if not low.isascii():
-        low = token = fold(low)  # "én", "șapte", "åtte": digit words with accents or Nordic letters
+        # "én", "șapte", "åtte": digit words with accents or Nordic letters; "5О3": a Cyrillic or Greek O for 0
+        low = token = fold(low.translate(_LOOKALIKE_O))
     if not low.isalnum() or not low.isascii() or len(low) > 40:
         return None
     if "x" in low and _X_SPACED.fullmatch(low):  # "4x0x9x1x7x7x3x5": a separator between digits

@@ -48,10 +48,16 @@ _UNITS = frozenset([
 ])
 _ID_WORDS = frozenset({"id", "ref", "annonce", "annoncenr", "annonceid", "adid", "ad", "nr.", "cvr",
                        "order", "ordre", "postnr", "postnummer", "post", "zip", "kode", "code", "pin",
-                       "listing", "profile", "profil", "sag", "case"})
+                       "listing", "profile", "profil", "sag", "case", "gavekort", "voucher", "bestillingsnr",
+                       "bestillingsnummer", "ordrenr", "ordrenummer", "fakturanr", "invoice", "faktura", "iban",
+                       "kontonr", "regnr", "anunț", "anunt", "referencenr", "booking-id", "cvr-nr"})
+# Words that name an id only with "nr"/"no" after them ("SE-nr. 36 92 14 58", "Gift card no. 4481 2297").
+_ID_BEFORE_NUMBER_WORD = _ID_WORDS | {"se", "reg", "konto", "card", "kort", "account", "room",
+                                      "værelse"}
 # A clothing, shoe or bra size label: the plain numbers right after it ("Str 38 40 42 44") are sizes.
 _SIZE_WORDS = frozenset({"str", "strl", "størrelse", "størrelser", "stoerrelse", "size", "sizes", "skostørrelse",
-                         "bh", "taljemål", "konfektion", "konfektionsstørrelse", "measurements", "mål", "maal"})
+                         "bh", "taljemål", "konfektion", "konfektionsstørrelse", "measurements", "mål", "maal",
+                         "stats"})
 # "Age 29", "Alder: 24": an age after its label is no group of a number.
 _AGE_LABELS = frozenset({"age", "aged", "alder"})
 # Letters of Danish postal districts written after a post code ("2100 Ø", "8000 C", "2400 NV").
@@ -79,7 +85,8 @@ _SHORT_DATE = re.compile(rf"(?<![\d.\-/])(?<!\d\s){_DAY_MONTH}(?:\s*[-–—]\s*
 _MONTH_DATE = re.compile(r"(?<![\d.\-/])\d{1,2}\.?(?:\s*[-–—]\s*\d{1,2}\.?)?(?:st|nd|rd|th)?(?=\s*(?:of\s+)?"
                          r"(?:jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|nov|dec)[a-zæøå]*\b)", re.I)
 MONTH_LOOKAHEAD = 14  # characters past a digit run that _MONTH_DATE's look-ahead may read ("  of september")
-_CLOCK = re.compile(r"(?<!\d[.:\-/ ])(?<!\d)\d{1,2}[:.]\d{2}\b(?!\s?[-./:]?\s?\d)")
+# Not "93.7O.l5.28": a clock does not follow a letter-digit ("l5") joined by a separator.
+_CLOCK = re.compile(r"(?<!\d[.:\-/ ])(?<!\w[.:\-/])(?<!\w)\d{1,2}[:.]\d{2}\b(?!\s?[-./:]?\s?\d)")
 _URL_NUM = re.compile(
     r"(?:wa\.me/|whatsapp\.com/send\?phone=|tel:|sms:|callto:|viber://chat\?number=|signal\.me/#p/)"
     r"\s*((?:\+|%2[bB])?[\d\-\s().]{6,20}\d)",
@@ -567,7 +574,11 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
     if prev_word in _YEAR_BEFORE and gap.isspace() and _year(_tok) is not None:
         return True
     # "Annonce nr. 478580", "ad no 1234567", "ID-nr: 12345678": an ad number, not a phone
-    if prev_word in _NUMBER_WORDS and k >= 2 and tokens[k - 2][2].lower() in _ID_WORDS and len(gap) <= 4:
+    if prev_word in _NUMBER_WORDS and k >= 2 and tokens[k - 2] is not None and \
+            tokens[k - 2][2].lower() in _ID_BEFORE_NUMBER_WORD and len(gap) <= 4:
+        return True
+    # "CVR 38 49 21 07", "Gavekort nr. 55 81 20 46": every group of an id on its line, not only the first
+    if gap in (" ", ".", "-", ". ", "/") and _id_chain(text, tokens, k):
         return True
     # "anna_66", "mia.92" right after a name: a handle suffix, not the start of a number
     if gap in ("_", ".") and k >= 1 and tokens[k - 1][2].isalpha() and len(tokens[k - 1][2]) > 2 and (
@@ -582,6 +593,21 @@ def _fenced(text: str, tokens: list[tuple[int, int, str]], k: int, gap: str, pre
 _PHONE_LABELS = frozenset({"ring", "call", "tlf", "tel", "telefon", "phone", "mobil", "mobile", "mob", "sms", "text",
                            "txt", "whatsapp", "wa", "nummer", "number", "nr", "no", "kontakt", "contact", "viber",
                            "telegram", "signal"})
+
+
+def _id_chain(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:
+    """True when the digit groups before token ``k`` on its line follow an id label ("CVR 38 49 21 07")."""
+    j = k
+    while j >= 1 and tokens[j - 1] is not None and tokens[j - 1][2].isdigit() and tokens[j - 1][2].isascii() and \
+            text[tokens[j - 1][1]:tokens[j][0]] in (" ", ".", "-", ". ", "/"):
+        j -= 1
+    if j == k or j < 1 or tokens[j - 1] is None:
+        return False
+    label, gap = tokens[j - 1][2].lower(), text[tokens[j - 1][1]:tokens[j][0]]
+    if len(gap) > 4 or "\n" in gap:
+        return False
+    return label in _ID_WORDS or (label in _NUMBER_WORDS and j >= 2 and tokens[j - 2] is not None
+                                  and tokens[j - 2][2].lower() in _ID_BEFORE_NUMBER_WORD)
 
 
 def _possessive(text: str, tokens: list[tuple[int, int, str]], k: int) -> bool:

@@ -181,6 +181,8 @@ def do_model(a: AdState, res: Resources, region: str) -> None:
                                      "text": combined[os_:oe], "source": src})
     if any(h["code"] == "THIRD_PARTY" for h in a.indicator_hits) and _COUPLE.search(combined):
         a.indicator_hits = [h for h in a.indicator_hits if not _couple_voice(h)]
+    if any(h["code"] == "LANGUAGE_BARRIER" for h in a.indicator_hits) and _SPEAKS_WELL.search(combined):
+        a.indicator_hits = [h for h in a.indicator_hits if not _little_of_one_language(h)]
 
 
 # An ad written by a couple about themselves ("Vi er et par", "we are a real couple"): its "we" and "us" are the two
@@ -190,6 +192,25 @@ _COUPLE = re.compile(r"\b(?:vi\s+er\s+(?:et\s+)?(?:ægte\s+|rigtigt?\s+|nyt?\s+|
                      r"|(?:real|genuine|married|ægte)\s+(?:couple|par))\b", re.I)
 _WE_US = re.compile(r"\b(?:we|us|vi|os)\b", re.I)
 _OUR = re.compile(r"\b(?:our|vores|girls?|piger?|ladies|damer?)\b", re.I)
+
+
+# "lidt dansk og god engelsk", "English ok, dansk lidt", "I speak English and a little Danish": a little of one
+# language is no barrier when the ad says she speaks the other well (indicators.md: "no or little local/English").
+_SPEAKS_WELL = re.compile(
+    r"\b(?:god|godt|good|fluent|flydende|perfect|perfekt|fine|excellent|native)\s+(?:english|engelsk|dansk|danish)\b"
+    r"|\b(?:english|engelsk|dansk|danish)\s*:?\s*(?:ok|okay|fine|good|godt?|fluent|flydende|perfect|perfekt|yes|ja|✓|✔)"
+    r"(?![\w'])|\b(?:i\s+speak|speaks?|jeg\s+taler|taler|snakker|falo|hablo|vorbesc)\s+(?:english|engelsk|inglês|inglés|engleza)\b"
+    r"(?!\s*(?:small|little|lidt|lille|poco|pouco|poquito|bit|a\s+little|a\s+bit|kun\s+lidt|only\s+little|no|not|dårligt|bad))",
+    re.I)
+_LITTLE = re.compile(r"\b(?:lidt|little|bit|smule|lille|small|poco|pouco|poquito|un\s+pouco|um\s+pouco)\b", re.I)
+_NO_OR_ONLY = re.compile(r"\b(?:no|not|nicht|ingen|ikke|kun|only|don'?t|doesn'?t|cannot|can'?t|never|aldrig|nej)\b"
+                         r"|n't\b", re.I)
+
+
+def _little_of_one_language(hit: dict[str, Any]) -> bool:
+    """True for a LANGUAGE_BARRIER hit that says only "a little" of a language (not "no English", "kun sms")."""
+    text = hit["text"]
+    return hit["code"] == "LANGUAGE_BARRIER" and bool(_LITTLE.search(text)) and not _NO_OR_ONLY.search(text)
 
 
 def _couple_voice(hit: dict[str, Any]) -> bool:

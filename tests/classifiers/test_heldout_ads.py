@@ -13,7 +13,8 @@ development set now. Sets C and D (session 6, two more blind authors; dev_ads_c.
 scored once unseen (C 0.981 / 0.901 / 0.939 / 0.994, D 0.997 / 0.919 / 0.967 / 0.975) and are development sets too.
 tests/classifiers/heldout_ads_e.yaml (session 6, a fifth blind author) is held out like B: first scored with the
 session-6 reader at 0.985 / 0.954 / 0.990 / 0.988. Set G (session 7, dev_ads_g.yaml, a sixth blind author) was scored
-once unseen (0.984 / 0.895 / 0.979 / 0.994) and is a development set; B after session 7: 0.994 / 0.916 / 0.971 / 0.987.
+once unseen (0.984 / 0.895 / 0.979 / 0.994) and is a development set, as is set H (a seventh author; unseen, after
+the G work: 0.988 / 0.845 / 0.912 / 0.955). B after session 7: 0.994 / 0.916 / 0.971 / 0.987.
 The floors sit a little below the held-out scores; the issue's goals are phones >= 0.99, indicators >= 0.85
 rising to 0.90, age and city >= 0.95.
 """
@@ -28,7 +29,7 @@ from bench.heldout_ads import HELDOUT_ADS, load_ads, score
 from classifiers.evaluation import EvalReport
 
 DEV_ADS = Path(__file__).with_name("dev_ads_a.yaml")
-DEV_ADS_CD = [Path(__file__).with_name(f"dev_ads_{x}.yaml") for x in "cdg"]
+DEV_ADS_CD = [Path(__file__).with_name(f"dev_ads_{x}.yaml") for x in "cdgh"]
 HELDOUT_E = Path(__file__).with_name("heldout_ads_e.yaml")
 
 
@@ -61,11 +62,17 @@ def test_dev_ads_stay_read(read_settings) -> None:
     assert rep.macro_f1 >= 0.94, {c: round(p.f1, 3) for c, p in rep.indicators.items()}
 
 
+# (file, min macro-F1, min age accuracy): H is the newest and least read of the development sets
+LATER_FLOORS = {"dev_ads_c": (0.92, 0.96), "dev_ads_d": (0.92, 0.96), "dev_ads_g": (0.93, 0.96),
+                "dev_ads_h": (0.89, 0.95)}
+
+
 @pytest.mark.parametrize("path", DEV_ADS_CD, ids=lambda p: p.stem)
 def test_later_dev_ads_stay_read(read_settings, path: Path) -> None:
+    min_macro, min_age = LATER_FLOORS[path.stem]
     rep = score(load_ads(path), read_settings)
-    assert rep.phones.f1 >= 0.985 and rep.age_accuracy >= 0.96 and rep.city_accuracy >= 0.97, rep
-    assert rep.macro_f1 >= 0.92, {c: round(p.f1, 3) for c, p in rep.indicators.items()}
+    assert rep.phones.f1 >= 0.985 and rep.age_accuracy >= min_age and rep.city_accuracy >= 0.97, rep
+    assert rep.macro_f1 >= min_macro, {c: round(p.f1, 3) for c, p in rep.indicators.items()}
 
 
 def test_held_out_set_e(read_settings) -> None:
