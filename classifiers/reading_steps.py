@@ -183,6 +183,30 @@ def do_model(a: AdState, res: Resources, region: str) -> None:
         a.indicator_hits = [h for h in a.indicator_hits if not _couple_voice(h)]
     if any(h["code"] == "LANGUAGE_BARRIER" for h in a.indicator_hits) and _SPEAKS_WELL.search(combined):
         a.indicator_hits = [h for h in a.indicator_hits if not _little_of_one_language(h)]
+    _house_offers_several(a)
+
+
+# A business that offers several women ("Sabai Thai Massage … tre nye piger", "Asia Spa: new girls every week",
+# "Club Nova … 18 y/o girls"): the house writes the ad and takes the bookings, not the women (THIRD_PARTY).
+_HOUSE = re.compile(r"\b(?:spa|club|klub|klinik|clinic|studio|salon|parlou?r|agency|agentur|bureau|bureauet|"
+                    r"massageklinik|massagesalon|massagecenter|massage\s+(?:clinic|center|centre|house|parlou?r|salon)|"
+                    r"escortservice|escort\s+service|bordel|brothel)\b", re.I)
+_OWN_DUO = re.compile(r"\b(?:me\s+and\s+my|my\s+friend\s+and\s+i|mig\s+og\s+min|min\s+veninde\s+og\s+jeg|"
+                      r"we\s+are\s+(?:two|2)|vi\s+er\s+(?:to|2))\b", re.I)
+
+
+def _house_offers_several(a: AdState) -> None:
+    """Add THIRD_PARTY (evidence: the business word) when a business offers several women and no cue said so."""
+    hits, combined = a.indicator_hits, a.combined
+    if not any(h["code"] == "MULTIPLE_PERSONS" for h in hits) or any(h["code"] == "THIRD_PARTY" for h in hits):
+        return
+    house = _HOUSE.search(combined)
+    if house is None or _COUPLE.search(combined) or _OWN_DUO.search(combined):
+        return
+    src, s, e = a.locate(house.start(), house.end())
+    hits.append({"code": "THIRD_PARTY", "indicator_id": "house_offers_several", "lexicon_id": "reader",
+                 "lexicon_version": 1, "start": s, "end": e, "text": combined[house.start():house.end()],
+                 "source": src})
 
 
 # An ad written by a couple about themselves ("Vi er et par", "we are a real couple"): its "we" and "us" are the two

@@ -229,3 +229,16 @@ def test_a_couple_speaking_as_we_is_no_third_party(read_settings, resources, tex
     """An ad a couple writes about themselves: their "we"/"us" is the two persons offered, not a booker."""
     codes = {h["code"] for h in read_ad("", text, {}, settings=read_settings, resources=resources).indicators}
     assert ("THIRD_PARTY" in codes) == third_party and ("MULTIPLE_PERSONS" in codes) == several, codes
+
+
+@pytest.mark.parametrize(("text", "third_party"), [
+    ("Lotus Spa Randers: three new masseuses this month, Nok, Mai and Fah.", True),
+    ("Massageklinik i Vejle – 4 piger klar hver dag.", True),
+    ("Me and my friend at our little studio, duo possible.", False),  # the women write about themselves
+    ("Sofie, 31, private studio in Odense.", False),  # one woman
+])
+def test_a_house_offering_several_women_is_third_party(read_settings, resources, text: str,
+                                                       third_party: bool) -> None:
+    """A business offering several women writes the ad for them (THIRD_PARTY, reader rule house_offers_several)."""
+    hits = read_ad("", text, {}, settings=read_settings, resources=resources).indicators
+    assert any(h["code"] == "THIRD_PARTY" for h in hits) == third_party, hits
