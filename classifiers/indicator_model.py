@@ -220,7 +220,10 @@ class IndicatorModel:
                 rows.extend(r)
         if not spans:
             return []
-        scores = np.add.reduceat(self.weights[rows], offsets, axis=0) + self.bias
+        # fromiter + take: the same rows as ``weights[rows]``, without numpy inspecting a list of ~600 ints
+        # element by element first (~15 vs ~30 µs per ad)
+        picked = self.weights.take(np.fromiter(rows, dtype=np.intp, count=len(rows)), axis=0)
+        scores = np.add.reduceat(picked, np.fromiter(offsets, dtype=np.intp, count=len(offsets)), axis=0) + self.bias
         probs = 1.0 / (1.0 + np.exp(-scores))
         return [(self.codes[j], *spans[i], float(probs[i, j])) for i, j in zip(*np.nonzero(probs >= self.threshold),
                                                                                strict=True)]
