@@ -28,6 +28,7 @@ from classifiers.normalize import (
     PLUS_ONLY_DIGIT_WORDS,
     CleanText,
     clean,
+    finditer_at,
     token_digits,
 )
 
@@ -339,6 +340,29 @@ _EN_TENS_PAIR = re.compile(r"\b(?:twenty|thirty|fou?rty|fifty|sixty|seventy|eigh
                            r"(?:one|two|three|four|five|six|seven|eight|nine|[1-9](?!\d))\b", re.I)
 
 
+_TENS_WORDS = ("twenty", "thirty", "forty", "fourty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def _tens_pairs(text: str) -> list[re.Match[str]]:
+    """``list(_EN_TENS_PAIR.finditer(text))``, tried only where a tens word starts.
+
+    Why: the pattern is case-insensitive and opens with ``\\b``, so sre tried it at every character (~40 µs on an
+    ad with "ty" in it). In the lower-cased text every match starts with one of the tens words, unless the text
+    holds a character whose case-insensitive match differs from ``str.lower`` (``_FOLD_SPECIAL``, or a length
+    change): then the plain scan runs.
+    """
+    low = text.lower()
+    if len(low) != len(text) or _FOLD_SPECIAL.search(text):
+        return list(_EN_TENS_PAIR.finditer(text))
+    starts: list[int] = []
+    for word in _TENS_WORDS:
+        i = low.find(word)
+        while i >= 0:
+            starts.append(i)
+            i = low.find(word, i + 1)
+    return finditer_at(_EN_TENS_PAIR, text, starts)
+
+
 class _Joined:
     """A token made of two (a tens word and a unit word), with the Match methods ``_groups`` reads."""
 
@@ -361,7 +385,7 @@ def _join_tens(text: str, found: list[Any]) -> list[Any] | None:
     """``found`` with each "twenty-eight" pair joined into one token ("twentyeight"), or None when there is none."""
     if "ty" not in text and "TY" not in text and "Ty" not in text:  # every tens word holds "ty"
         return None
-    pairs = {m.start(): m.end() for m in _EN_TENS_PAIR.finditer(text)}
+    pairs = {m.start(): m.end() for m in _tens_pairs(text)}
     if not pairs:
         return None
     out: list[Any] = []
