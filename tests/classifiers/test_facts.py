@@ -143,11 +143,13 @@ _POS_VOCAB = ["22", "5", "19", "år", "-", "årig", "aar", "yo", "y.o.", "y/o", 
 def _positional_equal(text: str) -> None:
     from classifiers.contacts import _EMAIL, _LABEL_RE, _email_starts, _label_matches
     from classifiers.facts import (
+        _AGE_NOUN,
         _AGE_STRONG,
         _AGE_THIRD,
         _AGE_WEAK,
         _SPEAK_RE,
         _SPEAK_TRIGGERS,
+        _age_noun_matches,
         _age_starts,
         _name_age_starts,
         _nat_starts,
@@ -169,6 +171,7 @@ def _positional_equal(text: str) -> None:
         return
     for k, rx in enumerate(_AGE_STRONG):
         assert spans(finditer_at(rx, text, _age_starts(k, key))) == spans(rx.finditer(text)), (k, text)
+    assert spans(_age_noun_matches(text, key)) == spans(_AGE_NOUN.finditer(text)), text
     for (rx, _), rx_low in zip(_DURATIONS, _DURATIONS_LOW, strict=True):  # prices._duration on key.low
         assert spans(rx_low.finditer(key.low)) == spans(rx.finditer(text)), (rx.pattern, text)
     people = load_people()
@@ -195,6 +198,7 @@ def test_property_positional_scans_equal_plain(parts: list[tuple[str, str]]) -> 
     "she is only twenty-two", "Maria is\n23", "Ab is 22 and Abcdefghijklmnopq is 23", "Mia  er kun 18", "is 22",
     "Ring twenty-eight thirty 4 fifty one ninety-one", "FOURTY-TWO, Forty 2, sixty-six", "seventy‐one eighty 9",
     "twentyone twenty-1 thirty-12", "ſixty-one İstanbul forty-two", "Seventy-Seven eighty-eight ninety nine",
+    "Sød Pige på 19, girl of 22, Lady aged 25, kvinden (31) og TØSEN, 20", "xgirl, 22 pigen 23 woman,19 Teen (18)",
 ])
 def test_positional_scans_on_chosen_texts(text: str) -> None:
     _positional_equal(text)
