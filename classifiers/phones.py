@@ -34,7 +34,7 @@ from classifiers.normalize import (
 
 log = logging.getLogger(__name__)
 
-_TOKEN = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r"[^\W_]++")  # possessive: see indicator_model._TOKEN
 # Separators between the groups of one number: spaces, punctuation, and symbols or emoji ("5 3 ❤️ 9 9", "71 ✨ 09"),
 # but not "%" (a list of percentages) nor a phone or mail symbol (📞 ☎ 📱 ✉), which opens the next contact.
 _SEP_OK = re.compile(r"^(?:[^\w%\U0001F4DE\u260E\u260F\U0001F4F1\U0001F4F2\u2706\u2709\U0001F4E7]|_){0,6}$")
