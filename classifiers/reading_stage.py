@@ -102,8 +102,10 @@ def contact_rows(reading: AdReading, *, maybe_nul: bool = True) -> list[dict[str
 
 def hit_rows(reading: AdReading) -> list[dict[str, Any]]:
     """hit_rows: ``indicator_hit`` values of one reading."""
-    return [{k: h[k] for k in ("code", "indicator_id", "lexicon_id", "lexicon_version", "source", "start", "end")}
-            | {"text": _nul_free(str(h["text"])[:1000])} for h in reading.indicators]
+    # a dict display per hit, not a comprehension over the key names (~3x cheaper per hit)
+    return [{"code": h["code"], "indicator_id": h["indicator_id"], "lexicon_id": h["lexicon_id"],
+             "lexicon_version": h["lexicon_version"], "source": h["source"], "start": h["start"], "end": h["end"],
+             "text": _nul_free(str(h["text"])[:1000])} for h in reading.indicators]
 
 
 def to_row(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res: Resources,
