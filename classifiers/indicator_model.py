@@ -26,11 +26,14 @@ from config.training_schema import MODEL_CODES, TrainingSet
 
 MODEL_ID = "indicator_model"
 # Words and single symbols ("?" after "uden kondom" is a refusal, "/" in "24/7"); digits stay one token.
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]")  # "don't" stays one word (a negator)
+# Possessive quantifiers (``++``, ``*+``) here and in other whole-text scans: these patterns never backtrack into a
+# repeat (nothing after it can fail), so the matches are those of the greedy forms, and sre keeps no backtracking
+# state per character (-10 % of the scan's instructions; tests compare with the greedy forms).
+_TOKEN = re.compile(r"[^\W_]++(?:['’][^\W_]++)*+|[^\w\s]")  # "don't" stays one word (a negator)
 # Sentence ends: . and ! before a space or the end (not "8.000 kr", "kl. 22.30"), line breaks, and the bullets
 # and separators ads use instead of punctuation. Not "?": ads answer their own questions ("Uden kondom? Glem
 # det!", "Grænser? har jeg ikke"), and the answer decides.
-_SENTENCE = re.compile(r"(?:[^.!\n•|;]+|[.!](?=[^\s.!]))+[.!?]*")
+_SENTENCE = re.compile(r"(?:[^.!\n•|;]++|[.!](?=[^\s.!]))++[.!?]*+")
 
 
 def _char_grams(norm: str) -> list[str]:
@@ -220,7 +223,10 @@ class IndicatorModel:
                 rows.extend(r)
         if not spans:
             return []
-        scores = np.add.reduceat(self.weights[rows], offsets, axis=0) + self.bias
+        # fromiter + take: the same rows as ``weights[rows]``, without numpy inspecting a list of ~600 ints
+        # element by element first (~15 vs ~30 µs per ad)
+        picked = self.weights.take(np.fromiter(rows, dtype=np.intp, count=len(rows)), axis=0)
+        scores = np.add.reduceat(picked, np.fromiter(offsets, dtype=np.intp, count=len(offsets)), axis=0) + self.bias
         probs = 1.0 / (1.0 + np.exp(-scores))
         return [(self.codes[j], *spans[i], float(probs[i, j])) for i, j in zip(*np.nonzero(probs >= self.threshold),
                                                                                strict=True)]

@@ -40,7 +40,7 @@ _OTHER_WORDS = "och jag inte är till mycket ich und nicht bin der die das ist m
 _DA = frozenset(_DA_WORDS.split(" "))
 _EN = frozenset(_EN_WORDS.split(" "))
 _OTHER = frozenset(_OTHER_WORDS.split(" "))
-_WORD = re.compile(r"[^\W\d_]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[^\W\d_]++(?:'[a-z]++)?+")  # possessive: see indicator_model._TOKEN
 
 
 # The vote knows function words of these languages only: with any other language configured it never decides.

@@ -259,7 +259,7 @@ def fold(word: str) -> str:
 # Characters whose case-insensitive regex match differs from ``str.lower``: with any of them in a text, the
 # trigger checks below say "maybe" and the extractor's regexes run as before.
 _FOLD_SPECIAL = re.compile("[\u0130\u0131\u017f\u0307]")
-_WORD_RE = re.compile(r"\w+")
+_WORD_RE = re.compile(r"\w++")  # possessive: see indicator_model._TOKEN
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ spawned and load them once. Output equals the serial stage's (tested).
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -16,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from classifiers.gc_policy import YOUNG_THRESHOLD
 from classifiers.reading import AdReading, Resources, load_resources, read_batch
 from config.settings import AppSettings
 
@@ -55,6 +57,11 @@ def read_rows(rows: Sequence[Row], settings: AppSettings, res: Resources) -> lis
 def _init(settings: AppSettings) -> None:
     global _worker
     _worker = (settings, load_resources(settings))  # a forked worker finds them loaded (cached)
+    # A forked worker inherits the stage's garbage collector settings (gc_policy); a spawned one sets its own,
+    # for its whole life (it only reads).
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+    gc.set_threshold(max(gc.get_threshold()[0], YOUNG_THRESHOLD), *gc.get_threshold()[1:])
 
 
 def _read_chunk(rows: list[Row]) -> list[Result]:

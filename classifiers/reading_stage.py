@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.orm import Session
 
+from classifiers.gc_policy import stage_gc
 from classifiers.market import update_low_price
 from classifiers.reading import READER_VERSION, AdReading, Resources, load_resources
 from classifiers.reading_pool import MIN_ADS, ReadingPool, Result, Row, read_rows, resolve_jobs
@@ -101,8 +102,10 @@ def contact_rows(reading: AdReading, *, maybe_nul: bool = True) -> list[dict[str
 
 def hit_rows(reading: AdReading) -> list[dict[str, Any]]:
     """hit_rows: ``indicator_hit`` values of one reading."""
-    return [{k: h[k] for k in ("code", "indicator_id", "lexicon_id", "lexicon_version", "source", "start", "end")}
-            | {"text": _nul_free(str(h["text"])[:1000])} for h in reading.indicators]
+    # a dict display per hit, not a comprehension over the key names (~3x cheaper per hit)
+    return [{"code": h["code"], "indicator_id": h["indicator_id"], "lexicon_id": h["lexicon_id"],
+             "lexicon_version": h["lexicon_version"], "source": h["source"], "start": h["start"], "end": h["end"],
+             "text": _nul_free(str(h["text"])[:1000])} for h in reading.indicators]
 
 
 def to_row(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, res: Resources,
@@ -124,24 +127,28 @@ def to_values(reading: AdReading, *, version_id: int, ad_id: int, site_id: str, 
     facts = {f: getattr(reading, f) for f in _FACT_FIELDS}
     if maybe_nul and _has_nul(facts):
         facts = _nul_free(facts)
+    stamp, versions = _constants(res)
     return dict(
-        ad_version_id=version_id, ad_id=ad_id, site_id=site_id, stamp=res.stamp, reader_version=READER_VERSION,
-        lexicon_versions=_versions(res), language=reading.language, age=reading.age, city=reading.city,
+        ad_version_id=version_id, ad_id=ad_id, site_id=site_id, stamp=stamp, reader_version=READER_VERSION,
+        lexicon_versions=dict(versions), language=reading.language, age=reading.age, city=reading.city,
         area=reading.area, price_dkk_per_hour=reading.price_dkk_per_hour, nationality=reading.nationality,
         facts=facts, n_indicators=len(reading.indicators), duration_ms=round(duration_ms, 3),
         status="partial" if reading.skipped or reading.errors else "ok",
     )
 
 
-_VERSIONS: dict[int, tuple[Resources, dict[str, int]]] = {}
+_CONSTANTS: dict[int, tuple[Resources, str, dict[str, int]]] = {}
 
 
-def _versions(res: Resources) -> dict[str, int]:
-    """Lexicon id -> version of ``res``, computed once per resources object (each row gets a copy)."""
-    got = _VERSIONS.get(id(res))
+def _constants(res: Resources) -> tuple[str, dict[str, int]]:
+    """(stamp, lexicon id -> version) of ``res``, computed once per resources object (each row copies the dict).
+
+    Why: ``Resources.stamp`` hashes the reading config's JSON (~4 µs), once per row before.
+    """
+    got = _CONSTANTS.get(id(res))
     if got is None or got[0] is not res:
-        got = _VERSIONS[id(res)] = (res, res.lexicons.versions())
-    return dict(got[1])
+        got = _CONSTANTS[id(res)] = (res, res.stamp, res.lexicons.versions())
+    return got[1], got[2]
 
 
 def process_readings(session: Session, settings: AppSettings, *, reprocess: bool = False,
@@ -162,7 +169,13 @@ def process_readings(session: Session, settings: AppSettings, *, reprocess: bool
     started = time.perf_counter()
     bar = Progress(TextColumn("reading ads"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    disable=not progress, transient=False)
-    pool = ReadingPool(settings, workers) if workers > 1 else None
+    stack = ExitStack()
+    stack.enter_context(stage_gc())  # before the workers fork: they inherit the frozen heap and the threshold
+    try:
+        pool = ReadingPool(settings, workers) if workers > 1 else None
+    except BaseException:
+        stack.close()
+        raise
 
     def readings(items: list[Row], futures: list[Any] | None) -> list[Result]:
         if futures is not None and pool is not None and not pool.broken:
@@ -193,7 +206,7 @@ def process_readings(session: Session, settings: AppSettings, *, reprocess: bool
         bar.advance(task, len(rows))
 
     last_id = 0
-    with bar, pool or nullcontext():
+    with stack, bar, pool or nullcontext():
         task = bar.add_task("read", total=total)
         pending: tuple[list[Any], list[Row], list[Any] | None] | None = None
         while True:  # the workers read batch k+1 while this process writes batch k

@@ -255,6 +255,8 @@ def _several_ages(text: str, mentions: list[Mention]) -> tuple[int, int] | None:
     offers several persons without a word that says so; one person's age repeated ("Sofie (24) ... 24 år") is
     one. Only ages written after a name or in brackets count: a weak age can be a piece of a phone or a size.
     """
+    if len({m.value for m in mentions}) < 2:  # no two different ages: nothing below can differ (saves the scans)
+        return None
     named = [m for m in mentions if _named_at(text, m)]
     if len(named) < 2:
         return None

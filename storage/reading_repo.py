@@ -78,34 +78,40 @@ def replace_readings(*, session: Session, items: Sequence[tuple[dict[str, Any], 
         ids = [id_of[v] for v in version_ids]
     else:  # the same version twice (two stamps): keep the parameter order instead
         ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), values))
-    contacts, hits = [], []
-    for rid, (r, cs, hs) in zip(ids, items, strict=True):
-        base = {"reading_id": rid, "ad_id": r["ad_id"], "ad_version_id": r["ad_version_id"]}
-        contacts += [base | c for c in cs]
-        hits += [base | h for h in hs]
-    if contacts:
-        _insert_plain(session, AdContact.__table__, contacts)
-    if hits:
-        _insert_plain(session, IndicatorHit.__table__, hits)
+    owners = [(rid, r["ad_id"], r["ad_version_id"]) for rid, (r, _, _) in zip(ids, items, strict=True)]
+    _insert_children(session, AdContact.__table__, owners, [cs for _, cs, _ in items])
+    _insert_children(session, IndicatorHit.__table__, owners, [hs for _, _, hs in items])
 
 
-def _insert_plain(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows of plain values (str, int, bool, None; all rows the same keys) with one driver executemany.
+_OWNER = ("reading_id", "ad_id", "ad_version_id")
 
-    Why: contact and hit rows are ~85 % of a batch's rows, and SQLAlchemy's per-row parameter processing cost
-    more than SQLite's insert; these columns have no type conversion to do. Anything else goes the usual way.
+
+def _insert_children(session: Session, table: Any, owners: list[tuple[int, int, int]],
+                     groups: list[list[dict[str, Any]]]) -> None:
+    """Insert each group's rows under its owner (reading id, ad id, version id) with one driver executemany.
+
+    Rows hold plain values (str, int, bool, None). Why: contact and hit rows are ~85 % of a batch's rows, and
+    SQLAlchemy's per-row parameter processing cost more than SQLite's insert; these columns have no type
+    conversion to do. The parameter tuples are made straight from the rows (no merged dict per row) when the
+    driver takes positional parameters and every row has the first row's keys; anything else goes the usual way.
     """
-    first = rows[0].keys()
-    if not all(r.keys() == first for r in rows):
-        session.execute(insert(table), rows)
+    first = next((rows[0].keys() for rows in groups if rows), None)
+    if first is None:
         return
-    compiled = insert(table).compile(dialect=session.get_bind().dialect, column_keys=list(first))
-    params: list[Any] = rows
-    order = compiled.positiontup or []
-    if compiled.positional and len(order) > 1:  # itemgetter of one key gives no tuple
-        params = list(map(itemgetter(*order), rows))
-    elif compiled.positional:
-        params = [tuple(r[k] for k in order) for r in rows]
+    same = all(r.keys() == first for rows in groups for r in rows)
+    compiled = insert(table).compile(dialect=session.get_bind().dialect, column_keys=[*_OWNER, *first]) \
+        if same else None
+    order = list(compiled.positiontup or []) if compiled is not None and compiled.positional else []
+    if len(order) < 5 or tuple(order[:3]) != _OWNER:
+        rows = [dict(zip(_OWNER, owner, strict=True)) | r for owner, rs in zip(owners, groups, strict=True)
+                for r in rs]
+        if compiled is None or compiled.positional:
+            session.execute(insert(table), rows)
+        else:  # named parameters (PostgreSQL): the dicts are the parameters
+            session.connection().exec_driver_sql(str(compiled), rows)
+        return
+    values = itemgetter(*order[3:])  # two keys or more: a tuple
+    params = [owner + values(r) for owner, rs in zip(owners, groups, strict=True) for r in rs]
     session.connection().exec_driver_sql(str(compiled), params)
 
 

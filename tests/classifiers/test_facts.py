@@ -138,33 +138,43 @@ _POS_VOCAB = ["22", "5", "19", "år", "-", "årig", "aar", "yo", "y.o.", "y/o", 
               " - ", "|", ")", "!", "½", "30 min", "1 time", "/h", "per hour", "Timer", "nat", "I AM", "i'm",
               "mia.dk", "at", " AT ", "(at)", "snabel-a", "@", "gmail", "dot", "com", "%",
               "Snap", "snapchat:", "of", "OF", "👻", "telegram", "TG", "@anna_22", "id:", "line", "Anna", "julia",
-              "Istedgade", "Størrelse", "Mei", "Andreea", "Abcdefghijklmnop", "x2Anna", "42", "45", "07"]
+              "Istedgade", "Størrelse", "Mei", "Andreea", "Abcdefghijklmnop", "x2Anna", "42", "45", "07",
+              "is", "er", "she", "Hun", "Victoria", "klokken", "prisen", "\t", "sixty", "Twenty", "eight", "thirty",
+              "4", "ſixty", "ninety-one", "FORTY", "fourty", "seventy"]
 
 
 def _positional_equal(text: str) -> None:
     from classifiers.contacts import _EMAIL, _LABEL_RE, _email_starts, _label_matches
     from classifiers.facts import (
+        _AGE_NOUN,
         _AGE_STRONG,
+        _AGE_THIRD,
         _AGE_WEAK,
         _SPEAK_RE,
         _SPEAK_TRIGGERS,
+        _age_noun_matches,
         _age_starts,
         _name_age_starts,
         _nat_starts,
+        _third_starts,
         load_gazetteer,
         load_people,
     )
     from classifiers.normalize import finditer_at, lowered
+    from classifiers.phones import _EN_TENS_PAIR, _tens_pairs
     from classifiers.prices import _DURATIONS, _DURATIONS_LOW, _MONEY, _money_starts
     from config.settings import AppSettings
 
     spans = lambda ms: [m.span() for m in ms]  # noqa: E731
     assert spans(finditer_at(_AGE_WEAK[3], text, _name_age_starts(text))) == spans(_AGE_WEAK[3].finditer(text)), text
+    assert spans(finditer_at(_AGE_THIRD, text, _third_starts(text))) == spans(_AGE_THIRD.finditer(text)), text
+    assert spans(_tens_pairs(text)) == spans(_EN_TENS_PAIR.finditer(text)), text
     key = lowered(text)
     if not key.exact:  # such texts always take the plain scans
         return
     for k, rx in enumerate(_AGE_STRONG):
         assert spans(finditer_at(rx, text, _age_starts(k, key))) == spans(rx.finditer(text)), (k, text)
+    assert spans(_age_noun_matches(text, key)) == spans(_AGE_NOUN.finditer(text)), text
     for (rx, _), rx_low in zip(_DURATIONS, _DURATIONS_LOW, strict=True):  # prices._duration on key.low
         assert spans(rx_low.finditer(key.low)) == spans(rx.finditer(text)), (rx.pattern, text)
     people = load_people()
@@ -184,6 +194,17 @@ def _positional_equal(text: str) -> None:
                 min_size=1, max_size=12))
 def test_property_positional_scans_equal_plain(parts: list[tuple[str, str]]) -> None:
     _positional_equal("".join(w + sep for w, sep in parts))
+
+
+@pytest.mark.parametrize("text", [
+    "he is 22", "Victoria\tis  24 år", "HUN er 19", "x2Anna is 22", "Anna_ is 22", "klokken er 22", "Prisen er 20",
+    "she is only twenty-two", "Maria is\n23", "Ab is 22 and Abcdefghijklmnopq is 23", "Mia  er kun 18", "is 22",
+    "Ring twenty-eight thirty 4 fifty one ninety-one", "FOURTY-TWO, Forty 2, sixty-six", "seventy‐one eighty 9",
+    "twentyone twenty-1 thirty-12", "ſixty-one İstanbul forty-two", "Seventy-Seven eighty-eight ninety nine",
+    "Sød Pige på 19, girl of 22, Lady aged 25, kvinden (31) og TØSEN, 20", "xgirl, 22 pigen 23 woman,19 Teen (18)",
+])
+def test_positional_scans_on_chosen_texts(text: str) -> None:
+    _positional_equal(text)
 
 
 def test_positional_scans_equal_plain_on_demo_market() -> None:

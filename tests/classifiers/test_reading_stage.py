@@ -67,6 +67,19 @@ def test_stage_writes_readings_contacts_and_hits(session: Session, settings: App
     assert session.scalar(select(func.count(AdContact.id)).where(AdContact.ad_version_id == v1.id)) == 2
 
 
+def test_stage_leaves_the_garbage_collector_as_it_found_it(session: Session, settings: AppSettings) -> None:
+    """gc_policy: the heap is frozen and the young threshold raised only while the stage runs."""
+    import gc
+
+    before = gc.get_threshold(), gc.get_freeze_count()
+    session.add(Site(id="demo", name="Demo"))
+    session.flush()
+    _add_ad(session, "1", "Mia 23 ny i byen", "Ring 20 12 34 56")
+    session.commit()
+    assert process_readings(session, settings, progress=False).read == 1
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
 def test_low_price_against_market(session: Session, settings: AppSettings) -> None:
     session.add(Site(id="demo", name="Demo"))
     session.flush()
