@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from classifiers.normalize import _FOLD_SPECIAL, Lowered, finditer_at
+from classifiers.normalize import _FOLD_SPECIAL, Lowered, finditer_at, occurrences
 
 _TLDS = ("com", "dk", "net", "org", "se", "no", "de", "ro", "eu", "info", "co.uk", "uk", "pl", "bg", "hu",
          "ru", "ua", "io", "me", "nl", "fr", "es", "it", "biz", "online", "cz", "lv", "lt")
@@ -155,12 +155,7 @@ def _label_matches(text: str, key: Lowered | None) -> Iterable[re.Match[str]]:
     if key is None or not key.exact:
         return _LABEL_RE.finditer(text)
     starts = [p for w in key.words.intersection(_LABEL_WORDS) for p in key.word_positions(w)]
-    for sign in _SIGN_LABELS:
-        i = text.find(sign)
-        while i >= 0:
-            starts.append(i)
-            i = text.find(sign, i + 1)
-    return finditer_at(_LABEL_RE, text, starts)
+    return finditer_at(_LABEL_RE, text, starts + occurrences(text, _SIGN_LABELS))
 
 
 def find_handles(text: str, key: Lowered | None = None) -> list[ContactHit]:

@@ -292,13 +292,7 @@ class Lowered:
 
         Offsets are those of the original text only when ``exact`` (callers check it first).
         """
-        low = self.low
-        out: list[int] = []
-        for sub in subs:
-            i = low.find(sub)
-            while i >= 0:
-                out.append(i)
-                i = low.find(sub, i + 1)
+        out = occurrences(self.low, subs)
         out.sort()
         return out
 
@@ -313,6 +307,17 @@ class Lowered:
                 out.append(i)
             i = low.find(word, i + 1)
         return out
+
+
+def occurrences(text: str, subs: Iterable[str]) -> list[int]:
+    """occurrences (list[int]): start offset of every (overlapping) occurrence of each of ``subs`` in ``text``."""
+    out: list[int] = []
+    for sub in subs:
+        i = text.find(sub)
+        while i >= 0:
+            out.append(i)
+            i = text.find(sub, i + 1)
+    return out
 
 
 def _is_word_char(c: str) -> bool:

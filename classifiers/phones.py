@@ -31,6 +31,7 @@ from classifiers.normalize import (
     clean,
     finditer_at,
     fold,
+    occurrences,
     token_digits,
 )
 
@@ -380,13 +381,7 @@ def _tens_pairs(text: str) -> list[re.Match[str]]:
     low = text.lower()
     if len(low) != len(text) or _FOLD_SPECIAL.search(text):
         return list(_EN_TENS_PAIR.finditer(text))
-    starts: list[int] = []
-    for word in _TENS_WORDS:
-        i = low.find(word)
-        while i >= 0:
-            starts.append(i)
-            i = low.find(word, i + 1)
-    return finditer_at(_EN_TENS_PAIR, text, starts)
+    return finditer_at(_EN_TENS_PAIR, text, occurrences(low, _TENS_WORDS))
 
 
 class _Joined:
