@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifiers.phones import find_phones, parse_field
+from classifiers.phones import _NARRATED, _narrated_marks, find_phones, parse_field
 
 DK = "+4520123456"
 # First words of towns the sets name after a post code (the reader passes the whole gazetteer's).
@@ -331,3 +331,13 @@ def test_session_7_phone_forms(text: str, e164: str) -> None:
 def test_session_7_fences(text: str) -> None:
     """Dates without a year, time ranges after a label, heights sharing a unit, ages after a label or a pronoun."""
     assert find_phones(text, region="DK", places={"aalborg", "kolding", "nørresundby"}) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["starts with", "Starter med", "ends with", "the middle is", "i midten", "Midten er",
+                                 "second half", "anden halvdel", "sidste cifre er", "weekend", "send", "Last part:",
+                                 "first digits are", "22", "45", " ", "\n", ".", "İ", "then"]), max_size=14))
+def test_narrated_marks_equal_the_plain_scan(words: list[str]) -> None:
+    """The cues of a number told in parts are looked for only where a hint word stands: same matches."""
+    text = " ".join(words)
+    assert [m.span() for m in _narrated_marks(text, text.lower())] == [m.span() for m in _NARRATED.finditer(text)]
