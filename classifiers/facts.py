@@ -140,6 +140,25 @@ _AGE_WEAK = (
 _NAME_AGE_STARTS = re.compile(r"(?<!\w)\w{3,15}(?=\s+\d\d)")
 
 
+_CAPS_WORDS = re.compile(r"[A-ZÆØÅ]{2}[A-ZÆØÅ]*[^\w\n]+[A-ZÆØÅ]{2}")
+
+
+def _capitals_as_names(text: str) -> str:
+    """``text`` with each line written in capitals title-cased ("HOT LATINA ISABELLA 25 IN RANDERS" -> "Hot Latina
+    Isabella 25 In Randers"), so the weak name-before-age forms read shouting ads too; offsets are unchanged (a
+    line whose length title-casing would change is left as it is)."""
+    if _CAPS_WORDS.search(text) is None:  # no two capitalised words in a row: nothing to do
+        return text
+    lines = text.split("\n")
+    changed = False
+    for i, line in enumerate(lines):
+        if line.isupper() and sum(c.isalpha() for c in line) >= 6:
+            titled = line.title()
+            if len(titled) == len(line):
+                lines[i], changed = titled, True
+    return "\n".join(lines) if changed else text
+
+
 def _name_age_starts(text: str) -> list[int]:
     """Offsets where ``_AGE_WEAK[3]`` can start in ``text`` (see _NAME_AGE_STARTS)."""
     return [m.start() for m in _NAME_AGE_STARTS.finditer(text)]
@@ -263,7 +282,7 @@ def find_ages(text: str, *, source: str, bounds: tuple[int, int], key: Lowered |
         value = _age_value(m.group("n"))
         if value is not None and lo <= value <= hi:
             out.append(Mention(value, m.start("n"), m.end("n"), source, True))
-    head = text[:4000]
+    head = _capitals_as_names(text[:4000])
     for rx in _AGE_WEAK:
         for m in finditer_at(rx, head, _name_age_starts(head)) if rx is _AGE_WEAK[3] else rx.finditer(head):
             value = int(m.group("n"))

@@ -80,7 +80,7 @@ INDICATORS: dict[str, dict[str, tuple[str, ...]]] = {
                "Spørg efter {name} når du ringer", "vi har søde piger"),
     },
     "MULTIPLE_PERSONS": {
-        "en": ("3 girls available", "Many new girls every week", "Two friends together",
+        "en": ("3 girls available", "Many girls to choose from", "Two friends together",
                "Several ladies available today", "duo with my girlfriend possible"),
         "da": ("Flere piger klar", "2 veninder sammen", "3 nye piger", "Mange søde piger hver uge",
                "duo med min veninde muligt"),

@@ -25,6 +25,9 @@ B = (12, 75)
     ("julia 24\nno english", 24), ("Ruby here, 30 🙂", 30), ("Lucy, 18 only, very young", 18),
     # session 6: the age of the one person named by a noun for her, "nyfyldt"
     ("Vi har en ung pige på 19 i Frederikshavn", 19), ("A girl of 22 from Riga", 22), ("Lady (45) i Vejle", 45),
+    # session 7: a self-introduction, "lige blevet", a bare "y", CJK years, a name in a line of capitals
+    ("Jeg hedder Birgit og er 47.", 47), ("hej jeg hedder sanne er 36 bor i vejle", 36), ("girl 19 y from Odense", 19),
+    ("min søster er lige blevet 18", 18), ("新来 24岁 Kina pige", 24), ("SEXY BRUNETTE MONICA 29 IN HERNING", 29),
     ("I have a young girl, 16, new and shy", 16), ("jeg er nyfyldt 18", 18),
 ])
 def test_age_forms(text: str, age: int) -> None:
