@@ -179,6 +179,11 @@ def do_model(a: AdState, res: Resources, region: str) -> None:
             a.indicator_hits.append({"code": code, "indicator_id": f"model_{code.lower()}", "lexicon_id": MODEL_ID,
                                      "lexicon_version": res.model.version, "start": s, "end": e,
                                      "text": combined[os_:oe], "source": src})
+
+
+def do_ad_rules(a: AdState, res: Resources, region: str) -> None:
+    """The indicators step, third pass: rules over the whole ad's hits (lexicons, model and reader alike)."""
+    combined = a.combined
     if any(h["code"] == "THIRD_PARTY" for h in a.indicator_hits) and _COUPLE.search(combined):
         a.indicator_hits = [h for h in a.indicator_hits if not _couple_voice(h)]
     if any(h["code"] == "LANGUAGE_BARRIER" for h in a.indicator_hits) and _SPEAKS_WELL.search(combined):
@@ -385,6 +390,6 @@ STEPS: tuple[tuple[str, tuple[Step, ...], bool], ...] = (
     ("place", (do_place,), False),
     ("price", (do_price,), False),
     ("language", (do_language,), True),
-    ("indicators", (do_rules, do_model), True),
+    ("indicators", (do_rules, do_model, do_ad_rules), True),
     ("people", (do_people,), True),
 )
